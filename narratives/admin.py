@@ -1,0 +1,36 @@
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from testimony.models import Quote
+
+from .models import Narrative, Tag
+
+
+@admin.register(Narrative)
+class NarrativeAdmin(SimpleHistoryAdmin):
+    list_display = ["code", "name", "parent", "display_order", "colour"]
+    list_filter = ["parent"]
+    search_fields = ["code", "name", "definition"]
+    prepopulated_fields = {"code": ["name"]}
+    autocomplete_fields = ["parent"]
+
+
+@admin.register(Tag)
+class TagAdmin(SimpleHistoryAdmin):
+    list_display = ["narrative", "quote", "coder", "coded_at"]
+    list_filter = ["narrative", "coder", "coded_at"]
+    search_fields = ["quote__text", "quote__defector__case_id", "narrative__code"]
+    autocomplete_fields = ["quote", "narrative"]
+    list_select_related = ["narrative", "quote__defector", "coder"]
+    readonly_fields = ["coded_at"]
+
+    def get_queryset(self, request):
+        # Tags of restricted defectors stay as hidden as the defectors themselves.
+        visible_quotes = Quote.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(quote__in=visible_quotes)
+
+    def save_model(self, request, obj, form, change):
+        if obj.coder_id is None and not change:
+            obj.coder = request.user
+        obj.full_clean()
+        super().save_model(request, obj, form, change)

@@ -1,0 +1,31 @@
+"""Who may see what. Every surface asks these, never the permissions directly.
+
+- identity fields (Defector.IDENTITY_FIELDS): holders of testimony.view_identity;
+- restricted defectors: holders of testimony.view_restricted (others get 404);
+- anonymous visitors: public records and public fields only, and only while
+  TESTIMONY_PUBLIC_READ is on (otherwise they are sent to the login page).
+"""
+
+from django.conf import settings
+from django.contrib.auth.mixins import AccessMixin
+
+
+def can_view_identity(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("testimony.view_identity"))
+
+
+def can_view_restricted(user) -> bool:
+    return bool(user and user.is_authenticated and user.has_perm("testimony.view_restricted"))
+
+
+def can_browse(user) -> bool:
+    return bool(user and user.is_authenticated) or settings.TESTIMONY_PUBLIC_READ
+
+
+class BrowseRequiredMixin(AccessMixin):
+    """Sends anonymous visitors to the login page unless public read is on."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if not can_browse(request.user):
+            return self.handle_no_permission()
+        return super().dispatch(request, *args, **kwargs)

@@ -1,0 +1,160 @@
+"""Data entry for researchers.
+
+Identity fields are gated in ``get_fieldsets`` (which also decides the form's
+fields) and in the change history, so that a researcher without
+``testimony.view_identity`` can neither see nor overwrite them.
+"""
+
+from django import forms
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from narratives.models import Narrative
+from narratives.services import quote_set_narratives
+
+from .access import can_view_identity
+from .models import Defector, Outlet, Quote, Source
+from .services import defector_attach_quote_sources, quote_save
+
+
+class QuoteForm(forms.ModelForm):
+    """A quote with its narrative tags edited in the same form."""
+
+    narratives = forms.ModelMultipleChoiceField(
+        queryset=Narrative.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Every narrative this quote expresses.",
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["defector", "source", "text", "language", "translation", "locator", "narratives"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk:
+            self.fields["narratives"].initial = list(self.instance.narratives.values_list("pk", flat=True).distinct())
+
+
+def save_quote_form(request, quote_form) -> Quote:
+    """One path for saving a quote from the admin: the same services as the importer and API."""
+    quote = quote_save(quote=quote_form.instance)
+    quote_set_narratives(quote=quote, narratives=quote_form.cleaned_data["narratives"], coder=request.user)
+    return quote
+
+
+class QuoteInline(admin.StackedInline):
+    model = Quote
+    form = QuoteForm
+    extra = 0
+    autocomplete_fields = ["source"]
+    fields = ["source", "text", "language", "translation", "locator", "narratives"]
+
+
+@admin.register(Outlet)
+class OutletAdmin(SimpleHistoryAdmin):
+    list_display = ["name", "kind", "country", "website"]
+    list_filter = ["kind", "country"]
+    search_fields = ["name", "website"]
+
+
+@admin.register(Source)
+class SourceAdmin(SimpleHistoryAdmin):
+    list_display = ["title", "outlet", "published_on", "language"]
+    list_filter = ["outlet", "language", "published_on"]
+    search_fields = ["title", "url", "outlet__name"]
+    autocomplete_fields = ["outlet"]
+    date_hierarchy = "published_on"
+    list_select_related = ["outlet"]
+
+
+@admin.register(Defector)
+class DefectorAdmin(SimpleHistoryAdmin):
+    list_display = [
+        "case_id",
+        "name",
+        "sex",
+        "country",
+        "reported_on",
+        "reported_precision",
+        "provenance",
+        "visibility",
+    ]
+    list_filter = ["sex", "provenance", "visibility", "reported_precision", "role", "status", "country"]
+    search_fields = ["case_id", "name"]
+    autocomplete_fields = ["sources"]
+    date_hierarchy = "reported_on"
+    inlines = [QuoteInline]
+    readonly_fields = ["created_at", "updated_at"]
+    fieldsets = [
+        (None, {"fields": ["case_id", "name", "sex", "country", "role", "status"]}),
+        ("Dates", {"fields": [("reported_on", "reported_precision"), ("defected_on", "defected_precision")]}),
+        ("Sources and notes", {"fields": ["sources", "notes"]}),
+        ("Publication", {"fields": ["provenance", "visibility", ("created_at", "updated_at")]}),
+    ]
+    identity_fieldset = (
+        "Identity (protected)",
+        {
+            "fields": list(Defector.IDENTITY_FIELDS),
+            "classes": ["collapse"],
+            "description": "Visible only to holders of the identity permission. Never shown on public pages.",
+        },
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def get_fieldsets(self, request, obj=None):
+        if can_view_identity(request.user):
+            return [*self.fieldsets, self.identity_fieldset]
+        return self.fieldsets
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Quote:
+            return super().save_formset(request, form, formset, change)
+        formset.save(commit=False)
+        for quote in formset.deleted_objects:
+            quote.delete()
+        for quote_form in formset.forms:
+            if quote_form in formset.deleted_forms or not quote_form.has_changed():
+                continue
+            save_quote_form(request, quote_form)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # The sources field was just set from the form; keep every quoted source attached.
+        defector_attach_quote_sources(defector=form.instance)
+
+    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
+        # simple_history's own version diffs every field; a researcher without the
+        # identity permission must not read old and new identity values here.
+        hidden = [] if can_view_identity(request.user) else list(Defector.IDENTITY_FIELDS)
+        previous = None
+        for current in historical_records:
+            if previous is not None:
+                delta = previous.diff_against(
+                    current, excluded_fields=hidden, foreign_keys_are_objs=foreign_keys_are_objs
+                )
+                helper = self.get_historical_record_context_helper(request, previous)
+                previous.history_delta_changes = helper.context_for_delta_changes(delta)
+            previous = current
+
+
+@admin.register(Quote)
+class QuoteAdmin(SimpleHistoryAdmin):
+    form = QuoteForm
+    list_display = ["__str__", "defector", "source", "language"]
+    list_filter = ["language", "narratives", "source__outlet"]
+    search_fields = ["text", "translation", "defector__case_id", "defector__name"]
+    autocomplete_fields = ["defector", "source"]
+    list_select_related = ["defector", "source__outlet"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def save_model(self, request, obj, form, change):
+        quote_save(quote=obj)
+
+    def save_related(self, request, form, formsets, change):
+        quote_set_narratives(quote=form.instance, narratives=form.cleaned_data["narratives"], coder=request.user)

@@ -1,0 +1,86 @@
+"""Query vocabulary for defectors, sources and quotes.
+
+Every surface (HTML pages, exports, API, report drill-downs, admin) asks
+``visible_to(user)`` which defectors a user may see: this is the one place
+that decides it.
+"""
+
+from django.db import connection, models
+from django.db.models import Count, Q
+
+from .access import can_view_restricted
+
+
+class DefectorQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Restricted defectors exist only for holders of testimony.view_restricted;
+        everyone else gets a 404 for them (they are still counted in figures)."""
+        if can_view_restricted(user):
+            return self
+        return self.filter(visibility="public")
+
+    def in_window(self, start, end):
+        """Defectors first reported between two dates, inclusive (a study's window)."""
+        return self.filter(reported_on__gte=start, reported_on__lte=end)
+
+    def excluding_synthetic(self):
+        return self.exclude(provenance="synthetic")
+
+    def tagged_with(self, codes):
+        """Defectors with at least one quote carrying any of the narrative codes."""
+        from .models import Quote
+
+        return self.filter(pk__in=Quote.objects.filter(tags__narrative__code__in=list(codes)).values("defector_id"))
+
+    def search(self, text: str):
+        """Free-text search over names as published and quote text (never identity fields).
+
+        On PostgreSQL this is full-text search ranked by relevance; on SQLite a
+        case-insensitive substring match ordered as usual.
+        """
+        text = (text or "").strip()
+        if not text:
+            return self
+        if connection.vendor == "postgresql":
+            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
+
+            from .models import Quote
+
+            query = SearchQuery(text, search_type="websearch", config="simple")
+            quote_rank = (
+                Quote.objects.filter(defector=models.OuterRef("pk"))
+                .annotate(rank=SearchRank(SearchVector("text", "translation", config="simple"), query))
+                .order_by("-rank")
+                .values("rank")[:1]
+            )
+            name_rank = SearchRank(SearchVector("name", config="simple"), query)
+            # Substring matches on the name keep partial words ("Barh") findable.
+            return (
+                self.annotate(
+                    search_rank=name_rank + models.functions.Coalesce(quote_rank, 0.0, output_field=models.FloatField())
+                )
+                .filter(Q(search_rank__gt=0) | Q(name__icontains=text))
+                .order_by("-search_rank", "case_id")
+            )
+        return self.filter(
+            Q(name__icontains=text) | Q(quotes__text__icontains=text) | Q(quotes__translation__icontains=text)
+        ).distinct()
+
+    def with_quote_count(self):
+        return self.annotate(quote_count=Count("quotes", distinct=True))
+
+
+class SourceQuerySet(models.QuerySet):
+    def with_defector_count(self):
+        return self.annotate(defector_count=Count("defectors", distinct=True))
+
+
+class QuoteQuerySet(models.QuerySet):
+    def tagged_with(self, code: str):
+        return self.filter(tags__narrative__code=code).distinct()
+
+    def visible_to(self, user):
+        """Quotes of defectors the user may see."""
+        if can_view_restricted(user):
+            return self
+        return self.filter(defector__visibility="public")
