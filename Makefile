@@ -33,6 +33,14 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
 
+# Benchmarks print ratios measured in one run (bench/bench_*.py); they use
+# PostgreSQL at BENCH_DATABASE_URL (a scratch database they create and drop).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/testimony_bench
+bench: install
+	@for script in bench/bench_*.py; do \
+		echo "== $$script"; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script || exit 1; \
+	done
+
 format: install
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .

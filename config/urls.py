@@ -5,6 +5,7 @@ urlpatterns = [
     path("", include("testimony.urls")),
     path("narratives/", include("narratives.urls")),
     path("reports/", include("reports.urls")),
+    path("api/v1/", include("config.api_urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
 ]

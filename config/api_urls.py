@@ -1,0 +1,5 @@
+"""URLs under /api/v1/ (CONTRACT.md, "REST API")."""
+
+app_name = "api"
+
+urlpatterns: list = []
