@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench install browsers serve-prod clean
+.PHONY: run test lint format bench install browsers serve-prod clean backup restore
 
 # Rebuilt only when the requirements change, so a second `make run` is quick.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -40,6 +40,26 @@ bench: install
 	@for script in bench/bench_*.py; do \
 		echo "== $$script"; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script || exit 1; \
 	done
+
+# Production: DEBUG=0 with SECRET_KEY and ALLOWED_HOSTS set (README, "Security").
+# gunicorn serves the app, whitenoise the collected static files.
+GUNICORN_WORKERS ?= 3
+serve-prod: install
+	DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
+	DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
+	DEBUG=0 $(PY) manage.py migrate --noinput
+	DEBUG=0 $(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(GUNICORN_WORKERS) \
+		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+
+# Backups of the database DATABASE_URL names: pg_dump -Fc on PostgreSQL, dumpdata on SQLite.
+# `make restore FILE=...` loads one into an empty database, then applies newer migrations.
+backup: install
+	$(PY) manage.py backup_database $(if $(FILE),--output $(FILE))
+
+restore: install
+	@test -n "$(FILE)" || { echo "usage: make restore FILE=backups/testimony-....dump|json" >&2; exit 2; }
+	$(PY) manage.py restore_database $(FILE) $(RESTORE_ARGS)
+	$(PY) manage.py migrate --noinput
 
 format: install
 	$(BIN)/ruff format .

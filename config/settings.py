@@ -6,6 +6,7 @@ development mode; ``DEBUG=0`` switches to production mode, which refuses to
 start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
 
+import datetime
 import os
 from pathlib import Path
 
@@ -29,6 +30,17 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite
 # Anonymous visitors may read public records and public fields. The study data
 # are public press reports, so this is on in development and off in production.
 TESTIMONY_PUBLIC_READ = env_flag("TESTIMONY_PUBLIC_READ", DEBUG)
+# Identity custodians must have passed a TOTP step at login to see identity
+# fields (testimony.access.can_view_identity): on in production, off in development.
+TESTIMONY_REQUIRE_OTP_FOR_IDENTITY = env_flag("TESTIMONY_REQUIRE_OTP_FOR_IDENTITY", not DEBUG)
+# Production HTTPS settings (README, "Security"). Turn SECURE_SSL_REDIRECT off only
+# behind a proxy that terminates TLS and redirects plain HTTP itself; name the
+# header that proxy sets, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.
+SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", not DEBUG)
+SECURE_PROXY_SSL_HEADER_NAME = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
+SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
+SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
+CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
     SECRET_KEY = SECRET_KEY or "django-insecure-local-development-only"
@@ -40,7 +52,7 @@ else:
         raise ImproperlyConfigured("ALLOWED_HOSTS must be set when DEBUG=0 (comma-separated).")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "accounts.apps.TestimonyAdminConfig",  # django.contrib.admin with the OTP-aware login (accounts/admin_site.py)
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -55,21 +67,30 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "testimony",
     "narratives",
     "reports",
+    "accounts",
+    "audit",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it turns a lockout into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -99,6 +120,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# django-axes first: it refuses to authenticate a locked-out username+IP at all.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 LOGIN_URL = "login"
@@ -138,4 +165,47 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+}
+
+# --- Security (README, "Security") ---------------------------------------------
+# Login throttling: 5 wrong passwords for one username from one IP address lock
+# that pair out for an hour. Behind a proxy REMOTE_ADDR is the proxy's address,
+# so the lockout then works per username.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+
+# Sessions end after 8 hours of login; in production also when the browser closes.
+SESSION_COOKIE_AGE = 8 * 60 * 60
+SESSION_EXPIRE_AT_BROWSER_CLOSE = not DEBUG
+SESSION_COOKIE_SECURE = not DEBUG
+CSRF_COOKIE_SECURE = not DEBUG
+SECURE_HSTS_INCLUDE_SUBDOMAINS = not DEBUG
+if SECURE_PROXY_SSL_HEADER_NAME:
+    SECURE_PROXY_SSL_HEADER = (SECURE_PROXY_SSL_HEADER_NAME, "https")
+if not DEBUG and not SECURE_SSL_REDIRECT:
+    # The operator has said a TLS-terminating proxy redirects plain HTTP.
+    SILENCED_SYSTEM_CHECKS = ["security.W008"]
+# Links to press articles must not carry our URLs (and their filters) to outlets.
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content-Security-Policy, set on every response by config.middleware
+# (Django 5.2 has none built in; the setting's name and shape follow Django 6's
+# SECURE_CSP so the middleware can be swapped for Django's own). No inline
+# scripts or styles anywhere; a view needing more wraps itself in
+# config.middleware.csp_override({...}).
+SECURE_CSP = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'none'"],
+    "form-action": ["'self'"],
+    "frame-ancestors": ["'none'"],
 }

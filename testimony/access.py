@@ -1,6 +1,8 @@
 """Who may see what. Every surface asks these, never the permissions directly.
 
-- identity fields (Defector.IDENTITY_FIELDS): holders of testimony.view_identity;
+- identity fields (Defector.IDENTITY_FIELDS): holders of testimony.view_identity,
+  who, while TESTIMONY_REQUIRE_OTP_FOR_IDENTITY is on, must also have passed the
+  TOTP step at login (django-otp: request.user.is_verified());
 - restricted defectors: holders of testimony.view_restricted (others get 404);
 - anonymous visitors: public records and public fields only, and only while
   TESTIMONY_PUBLIC_READ is on (otherwise they are sent to the login page).
@@ -11,7 +13,14 @@ from django.contrib.auth.mixins import AccessMixin
 
 
 def can_view_identity(user) -> bool:
-    return bool(user and user.is_authenticated and user.has_perm("testimony.view_identity"))
+    if not (user and user.is_authenticated and user.has_perm("testimony.view_identity")):
+        return False
+    if settings.TESTIMONY_REQUIRE_OTP_FOR_IDENTITY:
+        # OTPMiddleware gives request.user is_verified(); a user from anywhere
+        # else (API token, shell, a plain User instance) has none and is refused.
+        is_verified = getattr(user, "is_verified", None)
+        return bool(is_verified and is_verified())
+    return True
 
 
 def can_view_restricted(user) -> bool:

@@ -9,6 +9,7 @@ from django import forms
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from audit.services import record_identity_view
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
@@ -109,6 +110,10 @@ class DefectorAdmin(SimpleHistoryAdmin):
         if can_view_identity(request.user):
             return [*self.fieldsets, self.identity_fieldset]
         return self.fieldsets
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        record_identity_view(request=request, defectors=[obj])  # audit log; only if identity fields are shown
+        return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
     def save_formset(self, request, form, formset, change):
         if formset.model is not Quote:

@@ -19,3 +19,9 @@ def custodian(db):
 def analyst(db):
     """A read-only user (not staff)."""
     return UserFactory(username="analyst", roles=["Analyst"])
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Tests log in many times (login throttling, TOTP); the production hasher would take seconds."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
