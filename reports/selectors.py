@@ -57,7 +57,8 @@ class PeriodRule:
 
     placed: Q
     not_precise: Q
-    year_only_placed: bool  # some year-only dates count in the period
+    placed_years: tuple  # 1 January of each year whose year-only dates count in the period
+    overlapping_years: tuple  # ... of each year whose year-only dates may or may not fall in it
 
 
 def period_rule(period: Period, study: Study) -> PeriodRule:
@@ -73,7 +74,12 @@ def period_rule(period: Period, study: Study) -> PeriodRule:
     year_only = Q(reported_precision=Precision.YEAR)
     placed = precise | (year_only & Q(reported_on__in=placed_years)) if placed_years else precise
     not_precise = year_only & Q(reported_on__in=overlapping_years) if overlapping_years else NEVER
-    return PeriodRule(placed=placed, not_precise=not_precise, year_only_placed=bool(placed_years))
+    return PeriodRule(
+        placed=placed,
+        not_precise=not_precise,
+        placed_years=tuple(placed_years),
+        overlapping_years=tuple(overlapping_years),
+    )
 
 
 def window_months(study: Study) -> list[str]:
