@@ -51,16 +51,17 @@ def region_label(slug: str) -> str:
     return dict(region_choices()).get(slug, slug)
 
 
-def region_q(slug: str):
-    """The defectors of one region or grouping, as a Q on Defector."""
+def region_q(slug: str, *, prefix: str = ""):
+    """The defectors of one region or grouping, as a Q on Defector (or on a relation to it)."""
     from django.db.models import Q
 
+    country = f"{prefix}country"
     if slug in REGIONS:
-        return Q(country__in=REGIONS[slug][1])
+        return Q(**{f"{country}__in": REGIONS[slug][1]})
     if slug in COUNTRY_GROUPS:
-        return Q(country__in=COUNTRY_GROUPS[slug][1])
+        return Q(**{f"{country}__in": COUNTRY_GROUPS[slug][1]})
     if slug == UNKNOWN:
-        return Q(country="")
+        return Q(**{country: ""})
     if slug == OTHER:
-        return ~Q(country__in=MAPPED_COUNTRIES) & ~Q(country="")
+        return ~Q(**{f"{country}__in": MAPPED_COUNTRIES}) & ~Q(**{country: ""})
     raise KeyError(slug)

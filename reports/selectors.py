@@ -26,8 +26,8 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
 
-from narratives.models import Narrative
-from testimony.models import Defector, Precision, Quote
+from narratives.models import Narrative, Tag
+from testimony.models import Defector, Precision
 
 from .measures import Measure, Period, parse_measure
 from .models import Study
@@ -37,7 +37,7 @@ from .regions import UNKNOWN, partition, region_q
 SEXES = [s for s, _ in Defector.Sex.choices]
 PRECISE = [Precision.DAY, Precision.MONTH]
 NOT_PRECISE = "date_not_precise_enough"
-NEVER = Q(pk__in=[])  # a condition no row meets, for periods no year-only date can fit
+NEVER = Q(pk__isnull=True)  # no row meets it; unlike pk__in=[] it compiles to SQL instead of emptying the query
 
 
 def study_get(*, code: str) -> Study:
@@ -91,9 +91,36 @@ def window_months(study: Study) -> list[str]:
     return months
 
 
-def tagged(code: str) -> Q:
-    """Defectors with at least one quote tagged with this narrative."""
-    return Q(pk__in=Quote.objects.filter(tags__narrative__code=code).values("defector_id"))
+def narrative_tables(scope, narratives, regions) -> dict:
+    """Per narrative: defectors with a tagged quote (all, by sex, by region), tagged quotes,
+    and defectors who also carry each other narrative.
+
+    Grouped from the tag side, two queries for any codebook: one row per
+    narrative comes back, never one per defector.
+    """
+    tags = Tag.objects.filter(quote__defector__in=scope)
+    defector = "quote__defector"
+    counts = {
+        "defectors": Count(defector, distinct=True),
+        "quotes": Count("quote", distinct=True),
+        **{
+            f"sex_{i}": Count(defector, distinct=True, filter=Q(quote__defector__sex=sex))
+            for i, sex in enumerate(SEXES)
+        },
+        **{
+            f"region_{i}": Count(defector, distinct=True, filter=region_q(slug, prefix="quote__defector__"))
+            for i, slug in enumerate(regions)
+        },
+    }
+    rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
+    # Pairs join each tag to every tag of the same defector.
+    also = {
+        f"also_{i}": Count(defector, distinct=True, filter=Q(quote__defector__quotes__tags__narrative=n))
+        for i, n in enumerate(narratives)
+    }
+    pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
+    empty = dict.fromkeys([*counts, *also], 0)
+    return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
 
 
 def country_name(code: str) -> str:
@@ -108,8 +135,8 @@ def _periods_of(measures: dict[str, Measure]) -> list[Period]:
     return sorted({m.arg for m in measures.values() if m.what in ("period", "share")}, key=lambda p: (p.start, p.end))
 
 
-def _summary(scope, *, study, periods, measures, narratives) -> dict:
-    """One conditional aggregate for the headline counts, periods, regions and narratives."""
+def _summary(scope, *, study, periods, measures) -> dict:
+    """One conditional aggregate for the headline counts, periods and regions."""
     regions = partition()
     aggregates = {
         "total": Count("pk"),
@@ -130,16 +157,6 @@ def _summary(scope, *, study, periods, measures, narratives) -> dict:
             aggregates[f"measure:{name}"] = Count("pk", filter=Q(country__in=measure.arg))
         elif measure.what == "not_countries":
             aggregates[f"measure:{name}"] = Count("pk", filter=~Q(country__in=measure.arg))
-    codes = [n.code for n in narratives]
-    for code in codes:
-        aggregates[f"narrative:{code}"] = Count("pk", filter=tagged(code))
-        for sex in SEXES:
-            aggregates[f"narrative:{code}:sex:{sex}"] = Count("pk", filter=tagged(code) & Q(sex=sex))
-        for slug in regions:
-            aggregates[f"narrative:{code}:region:{slug}"] = Count("pk", filter=tagged(code) & region_q(slug))
-    for i, first in enumerate(codes):
-        for second in codes[i + 1 :]:
-            aggregates[f"pair:{first}+{second}"] = Count("pk", filter=tagged(first) & tagged(second))
     return scope.aggregate(**aggregates)
 
 
@@ -157,7 +174,7 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
     periods = _periods_of(measures)
     scope = study_scope(study=study, defectors=defectors, include_synthetic=include_synthetic)
 
-    summary = _summary(scope, study=study, periods=periods, measures=measures, narratives=narratives)
+    summary = _summary(scope, study=study, periods=periods, measures=measures)
     by_country_rows = scope.values("country").annotate(n=Count("pk")).order_by("-n", "country")
     by_month_rows = (
         scope.filter(reported_precision__in=PRECISE)
@@ -167,9 +184,8 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         .order_by("month")
     )
     by_year_rows = scope.annotate(year=ExtractYear("reported_on")).values("year").annotate(n=Count("pk")).order_by()
-    quotes = Quote.objects.filter(defector__in=scope).aggregate(
-        **{n.code: Count("pk", distinct=True, filter=Q(tags__narrative=n)) for n in narratives}
-    )
+    regions = partition()
+    per_narrative = narrative_tables(scope, narratives, regions)
 
     total = summary["total"]
     by_country = {row["country"] or UNKNOWN: row["n"] for row in by_country_rows}
@@ -186,7 +202,6 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         for i, period in enumerate(periods)
     }
     codes = [n.code for n in narratives]
-    regions = partition()
 
     computed = {
         "total_defectors": total,
@@ -232,16 +247,20 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
             "by_period": by_period,
             "by_region": {slug: summary[f"region:{slug}"] for slug in regions},
             "by_narrative": {
-                code: {"defectors": summary[f"narrative:{code}"], "quotes": quotes[code] or 0} for code in codes
+                code: {"defectors": row["defectors"], "quotes": row["quotes"]} for code, row in per_narrative.items()
             },
             "narrative_pairs": {
-                key.removeprefix("pair:"): value for key, value in summary.items() if key.startswith("pair:")
+                f"{first}+{second}": per_narrative[first][f"also_{j}"]
+                for i, first in enumerate(codes)
+                for j, second in enumerate(codes)
+                if j > i
             },
             "narrative_by_sex": {
-                code: {sex: summary[f"narrative:{code}:sex:{sex}"] for sex in SEXES} for code in codes
+                code: {sex: row[f"sex_{i}"] for i, sex in enumerate(SEXES)} for code, row in per_narrative.items()
             },
             "narrative_by_region": {
-                code: {slug: summary[f"narrative:{code}:region:{slug}"] for slug in regions} for code in codes
+                code: {slug: row[f"region_{i}"] for i, slug in enumerate(regions)}
+                for code, row in per_narrative.items()
             },
         },
         "countries": [
