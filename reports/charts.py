@@ -29,7 +29,7 @@ def _svg(width: int, height: int, title: str, body) -> str:
 
 def month_bars(title: str, months: list[tuple[str, int]], *, summer=("06", "07", "08")) -> str:
     """Vertical bars per month of the window; summer months shaded, window edges marked."""
-    width, height, left, bottom, top = 760, 260, 30, 40, 20
+    width, height, left, bottom, top = 760, 270, 30, 40, 32
     top_value = max([n for _, n in months] + [1])
     step = (width - left - 10) / max(len(months), 1)
     scale = (height - bottom - top) / top_value
