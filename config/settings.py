@@ -153,6 +153,9 @@ STORAGES = {
 # user-assigned code rather than guessed (ICSR_2015_FIGURES.md).
 COUNTRIES_OVERRIDE = {"XX": "Unnamed in sources"}
 
+# `loaddata icsr_2015` finds the study fixture in the project's fixtures/ folder (CONTRACT.md).
+FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+
 REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -1,0 +1,202 @@
+"""The report pages: the list of studies, a study's figures with charts and
+drill-down links, its CSV/JSON downloads and a printable page."""
+
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.views.generic import ListView, TemplateView
+
+from testimony.access import BrowseRequiredMixin, can_view_restricted
+from testimony.models import Defector
+
+from . import charts, links
+from .measures import Period
+from .models import Qualifier, Study
+from .regions import region_label
+from .render import as_csv, as_json
+from .selectors import NOT_PRECISE, study_report
+from .subset import subset_defectors, subset_filterset, subset_params
+
+
+class StudyListView(BrowseRequiredMixin, ListView):
+    model = Study
+    template_name = "reports/study_list.html"
+    context_object_name = "studies"
+
+
+def _period_of_month(month: str) -> Period:
+    year, number = int(month[:4]), int(month[5:])
+    return Period.months(year, number, year, number)
+
+
+def _period_of_label(label: str) -> Period:
+    first, _, last = label.partition("/")
+    last = last or first
+    return Period.months(int(first[:4]), int(first[5:]), int(last[:4]), int(last[5:]))
+
+
+def _display(figure: dict, value, *, qualified: bool = False) -> str:
+    if value is None:
+        return "\u2013"
+    text = f"{value * 100:.1f}%" if figure["kind"] == "share" else str(value)
+    qualifier = figure["qualifier"]
+    if qualified and qualifier != "exact":
+        text = f"{dict(Qualifier.choices)[qualifier]} {text}"
+    return text
+
+
+def page_tables(study: Study, report: dict, subset) -> dict:
+    """Rows for the template: each count with the link to the defectors behind it."""
+    tables = report["tables"]
+
+    def link(bucket, count):
+        return links.drilldown_url(study, subset, bucket, count)
+
+    def cell(bucket, count):
+        return {"count": count, "url": link(bucket, count)}
+
+    sex_labels = dict(Defector.Sex.choices)
+    narratives = {n["code"]: n["name"] for n in report["narratives"]}
+    months = [(m, n) for m, n in tables["by_month"].items() if m != NOT_PRECISE]
+    figures = []
+    for figure in report["figures"]:
+        count = figure.get("numerator", figure["computed"])
+        bucket = links.measure_params(figure["measure"], study) if isinstance(count, int) else None
+        figures.append(
+            {
+                **figure,
+                "url": link(bucket, count),
+                "figure_link": cell(bucket, count),
+                "published_display": _display(figure, figure["published"], qualified=True),
+                "computed_display": _display(figure, figure["computed"]),
+            }
+        )
+    return {
+        "headline_total": cell({}, report["measures"]["total_defectors"]),
+        "figures": figures,
+        "sex": [{"label": sex_labels[s], **cell({"sex": s}, n)} for s, n in tables["by_sex"].items()],
+        "countries": [
+            {"label": c["name"], "code": c["code"], **cell(links.country_params(c["code"]), c["defectors"])}
+            for c in report["countries"]
+        ],
+        "months": [{"label": m, **cell(links.period_params(_period_of_month(m), study), n)} for m, n in months],
+        "months_not_precise": cell({"reported_precision": ["year"]}, tables["by_month"][NOT_PRECISE]),
+        "years": [
+            {"label": y, **cell(links.period_params(Period.months(int(y), 1, int(y), 12), study), n)}
+            for y, n in tables["by_year"].items()
+        ],
+        "periods": [
+            {
+                "label": row["title"],
+                **cell(links.period_params(_period_of_label(label), study), row["defectors"]),
+                "not_precise": cell(links.not_precise_params(_period_of_label(label), study), row[NOT_PRECISE]),
+            }
+            for label, row in tables["by_period"].items()
+        ],
+        "regions": [{"label": region_label(r), **cell({"region": r}, n)} for r, n in tables["by_region"].items()],
+        "narratives": [
+            {
+                "code": code,
+                "label": narratives[code],
+                **cell({"narrative_all": [code]}, row["defectors"]),
+                "quotes": row["quotes"],
+                "quotes_url": reverse("narratives:narrative-detail", args=[code]),
+            }
+            for code, row in tables["by_narrative"].items()
+        ],
+        "pairs": [
+            {
+                "label": " + ".join(narratives[c] for c in pair.split("+")),
+                **cell({"narrative_all": pair.split("+")}, n),
+            }
+            for pair, n in tables["narrative_pairs"].items()
+        ],
+        "sex_columns": [sex_labels[s] for s in tables["by_sex"]],
+        "narrative_by_sex": [
+            {"label": narratives[code], "cells": [cell({"narrative_all": [code], "sex": s}, n) for s, n in row.items()]}
+            for code, row in tables["narrative_by_sex"].items()
+        ],
+        "region_columns": [region_label(r) for r in tables["by_region"]],
+        "narrative_by_region": [
+            {
+                "label": narratives[code],
+                "cells": [cell({"narrative_all": [code], "region": r}, n) for r, n in row.items()],
+            }
+            for code, row in tables["narrative_by_region"].items()
+        ],
+    }
+
+
+def page_charts(report: dict) -> dict:
+    tables = report["tables"]
+    codes = [n["code"] for n in report["narratives"]]
+    names = [n["name"] for n in report["narratives"]]
+
+    def co_occurrence(a, b):
+        if a == b:
+            return tables["by_narrative"][codes[a]]["defectors"]
+        pair = f"{codes[min(a, b)]}+{codes[max(a, b)]}"
+        return tables["narrative_pairs"].get(pair)
+
+    return {
+        "months": charts.month_bars(
+            "Defectors per month", [(m, n) for m, n in tables["by_month"].items() if m != NOT_PRECISE]
+        ),
+        "countries": charts.horizontal_bars(
+            "Defectors by country", [(c["name"], c["defectors"]) for c in report["countries"]]
+        ),
+        "sex": charts.horizontal_bars("Defectors by sex", list(tables["by_sex"].items())),
+        "narratives": charts.horizontal_bars(
+            "Defectors per narrative",
+            [(name, tables["by_narrative"][code]["defectors"]) for code, name in zip(codes, names, strict=True)],
+            colours=[n["colour"] for n in report["narratives"]],
+        ),
+        "co_occurrence": charts.matrix("Narratives on the same defector", names, co_occurrence),
+    }
+
+
+class StudyReportView(BrowseRequiredMixin, TemplateView):
+    """``/reports/<code>/``: the whole study, or ``?sex=female`` etc. for a subset."""
+
+    template_name = "reports/study_report.html"
+
+    def get(self, request, *args, **kwargs):
+        self.study = get_object_or_404(Study, code=kwargs["code"])
+        self.filterset = subset_filterset(request.GET)
+        if not self.filterset.is_valid():
+            context = self.get_context_data(report=None)
+            return self.render_to_response(context, status=400)
+        self.report = study_report(study=self.study, defectors=subset_defectors(self.filterset))
+        return self.render_to_response(self.get_context_data(report=self.report))
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        subset = subset_params(self.request.GET)
+        context.update(study=self.study, filter=self.filterset, query=subset.urlencode())
+        if context["report"] is not None:
+            context.update(page_tables(self.study, context["report"], subset), charts=page_charts(context["report"]))
+            context["hidden_restricted"] = (
+                0 if can_view_restricted(self.request.user) else context["report"]["restricted_defectors"]
+            )
+        return context
+
+
+class StudyPrintView(StudyReportView):
+    template_name = "reports/study_report_print.html"
+
+
+class StudyDownloadView(BrowseRequiredMixin, TemplateView):
+    """``figures.csv`` and ``figures.json``: the same report as ``regenerate_report``."""
+
+    formats = {"csv": ("text/csv; charset=utf-8", as_csv), "json": ("application/json", as_json)}
+
+    def get(self, request, *args, **kwargs):
+        study = get_object_or_404(Study, code=kwargs["code"])
+        filterset = subset_filterset(request.GET)
+        if not filterset.is_valid():
+            return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
+        content_type, render = self.formats[kwargs["format"]]
+        report = study_report(study=study, defectors=subset_defectors(filterset))
+        response = HttpResponse(render(report), content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{study.code}-figures.{kwargs["format"]}"'
+        return response
