@@ -96,6 +96,12 @@ DATASET = [
 PUBLIC = ["A-01", "A-02", "A-03", "A-04", "A-05", "A-06"]
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The role fixtures hash a password each; the default hasher is slow by design."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 def build_dataset():
     for case_id, name, sex, country, reported_on, precision, provenance, outlet, codes, text in DATASET:
         defector = DefectorFactory(
