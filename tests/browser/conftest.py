@@ -53,9 +53,20 @@ def chromium():
         if os.environ.get("TESTIMONY_REQUIRE_BROWSER") == "1":
             pytest.fail(f"{message} (TESTIMONY_REQUIRE_BROWSER=1: browser tests may not be skipped here)")
         pytest.skip(message)
+    from django.db import connections
     from playwright.sync_api import sync_playwright
 
+    # Playwright runs the rest of the session in a greenlet with its own context
+    # variables, where Django's (context-local) connections are new objects that
+    # lack the serialized test data serialized_rollback restores; hand it over.
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
     with sync_playwright() as playwright:
+        for alias, contents in serialized.items():
+            connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
