@@ -11,7 +11,7 @@ from django_filters.views import FilterView
 from narratives.models import Narrative
 
 from . import selectors
-from .access import BrowseRequiredMixin, can_view_identity
+from .access import BrowseRequiredMixin, can_browse, can_view_identity
 from .filters import DefectorFilterSet
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
@@ -34,9 +34,12 @@ COLUMNS = [
 
 
 def home(request):
-    # One aggregate per table; the home page is what a newcomer sees first.
+    if not can_browse(request.user):
+        # Public read is off: say what the site is and offer the login, but no figures.
+        return render(request, "home.html", {"browse": False})
     visible = Defector.objects.visible_to(request.user)
     context = {
+        "browse": True,
         "defector_count": visible.count(),
         "women_count": visible.filter(sex="female").count(),
         "country_count": visible.exclude(country="").aggregate(n=Count("country", distinct=True))["n"],
