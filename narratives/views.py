@@ -1,17 +1,61 @@
-from django.views.generic import DetailView, ListView
+from django.shortcuts import get_object_or_404
+from django.views.generic import ListView
 
+from testimony import selectors as testimony_selectors
 from testimony.access import BrowseRequiredMixin
 
+from . import selectors
 from .models import Narrative
 
 
 class NarrativeListView(BrowseRequiredMixin, ListView):
-    model = Narrative
     template_name = "narratives/narrative_list.html"
+    context_object_name = "narratives"
+
+    def get_queryset(self):
+        return selectors.narrative_codebook(user=self.request.user)
 
 
-class NarrativeDetailView(BrowseRequiredMixin, DetailView):
-    model = Narrative
-    slug_field = "code"
-    slug_url_kwarg = "code"
+class NarrativeDetailView(BrowseRequiredMixin, ListView):
+    """One code and its quotes, narrowed by the defector list's own filters."""
+
     template_name = "narratives/narrative_detail.html"
+    context_object_name = "quotes"
+    paginate_by = 50
+
+    def get_queryset(self):
+        self.narrative = get_object_or_404(Narrative, code=self.kwargs["code"])
+        self.filterset = testimony_selectors.defector_filterset(
+            self.request.GET, user=self.request.user, request=self.request
+        )
+        defectors = testimony_selectors.filtered_defectors(self.filterset)
+        return selectors.narrative_quotes(narrative=self.narrative, defectors=defectors)
+
+    def paginate_queryset(self, queryset, page_size):
+        # A stale page number shows the last page rather than a 404.
+        paginator = self.get_paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        context.update(
+            {
+                "narrative": self.narrative,
+                "filter": self.filterset,
+                "filter_valid": self.filterset.is_valid(),
+                "page_querystring": query.urlencode(),
+                "defector_list_querystring": self.defector_list_querystring(),
+            }
+        )
+        return context
+
+    def defector_list_querystring(self):
+        """The same filters plus this narrative, for the link to the defector list."""
+        query = self.request.GET.copy()
+        query.pop("page", None)
+        if self.narrative.code not in query.getlist("narrative"):
+            query.setlist("narrative", [self.narrative.code])
+        return query.urlencode()

@@ -1,0 +1,199 @@
+"""Reads behind the defector pages: the filtered set, its facet counts and the
+per-row extras of one page.
+
+Everything here starts from ``Defector.objects.visible_to(user)`` and the one
+``DefectorFilterSet``, so the page, its CSV export and the API agree on which
+defectors a query string means.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q
+from django_countries import countries
+
+from narratives.models import Narrative, Tag
+
+from .access import can_view_restricted
+from .filters import DefectorFilterSet
+from .models import Defector, Outlet, Source
+
+# The facets of the list page, in the order of the side panel: the query
+# parameter each one narrows, and its label.
+FACETS = {
+    "sex": "Sex",
+    "country": "Country",
+    "narrative": "Narrative",
+    "outlet": "Outlet",
+    "provenance": "Provenance",
+}
+
+
+def defector_base_queryset(*, user):
+    """What the list, export and narrative pages filter: the defectors this user may see,
+    with the quote count the table shows and ``ordering=quote_count`` sorts on."""
+    return Defector.objects.visible_to(user).with_quote_count()
+
+
+def defector_filterset(data, *, user, request=None) -> DefectorFilterSet:
+    return DefectorFilterSet(data, queryset=defector_base_queryset(user=user), request=request)
+
+
+def filtered_defectors(filterset: DefectorFilterSet):
+    """The filtered set, or none at all when the query string is invalid: a list
+    that silently ignored a bad parameter would look right and be wrong."""
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset.queryset.none()
+    return filterset.qs
+
+
+def stable_order(defectors):
+    """Break ties by case ID so pages never overlap. The model's default ordering
+    does not survive the quote-count GROUP BY, hence an explicit one always."""
+    ordering = [o for o in defectors.query.order_by if o not in ("case_id", "-case_id")]
+    if len(ordering) < len(defectors.query.order_by):
+        return defectors  # already ordered by case ID, which is unique
+    return defectors.order_by(*ordering, "case_id")
+
+
+def _without(data, *keys):
+    data = data.copy()
+    for key in keys:
+        data.pop(key, None)
+    return data
+
+
+def _ids(data, *, user, exclude=()):
+    """The pks of the set ``data`` selects, without the facet's own parameter and
+    without ordering, as a subquery: the grouped facet query then never meets the
+    list's own annotations, ordering or DISTINCT."""
+    filterset = DefectorFilterSet(_without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user))
+    return filterset.qs.order_by().values("pk")
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool = False
+    colour: str = ""
+
+
+@dataclass
+class Facet:
+    name: str
+    label: str
+    values: list[FacetValue] = field(default_factory=list)
+
+
+def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
+    """Facet counts for the current filtered set: one grouped query per facet.
+
+    Each facet is counted over the set selected by every *other* parameter
+    (disjunctive faceting, as on most search sites), so the number beside a
+    value is how many defectors choosing that value gives, and the values of a
+    facet stay on the panel after one of them is chosen. ``data`` is a valid QueryDict
+    (``request.GET``); ``selected`` (default ``data``) says which values are ticked.
+    """
+    selected = {name: set((data if selected is None else selected).getlist(name)) for name in FACETS}
+    facets = {name: Facet(name, label) for name, label in FACETS.items()}
+
+    def grouped(column, choices):
+        rows = (
+            Defector.objects.filter(pk__in=_ids(data, user=user, exclude=[column]))
+            .values(column)
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts = {row[column]: row["n"] for row in rows}
+        return [
+            FacetValue(str(value), str(label), counts.get(value, 0), str(value) in selected[column])
+            for value, label in choices(counts)
+        ]
+
+    facets["sex"].values = grouped("sex", lambda counts: Defector.Sex.choices)
+    facets["provenance"].values = grouped("provenance", lambda counts: Defector.Provenance.choices)
+    facets["country"].values = sorted(
+        grouped(
+            "country",
+            # Only countries present in the set, plus any chosen: the full ISO list would bury them.
+            lambda counts: [(code, countries.name(code) or code) for code in set(counts) | selected["country"] if code],
+        ),
+        key=lambda v: (-v.count, v.label),
+    )
+
+    ids = _ids(data, user=user, exclude=["narrative"])
+    narratives = Narrative.objects.annotate(
+        n=Count("tags__quote__defector", filter=Q(tags__quote__defector__in=ids), distinct=True)
+    ).order_by("display_order", "code")
+    facets["narrative"].values = [
+        FacetValue(n.code, n.name, n.n, n.code in selected["narrative"], n.colour) for n in narratives
+    ]
+
+    ids = _ids(data, user=user, exclude=["outlet"])
+    outlets = (
+        Outlet.objects.filter(Q(sources__defectors__in=ids) | Q(name__in=selected["outlet"]))
+        .annotate(n=Count("sources__defectors", filter=Q(sources__defectors__in=ids), distinct=True))
+        .order_by("name")
+    )
+    facets["outlet"].values = [FacetValue(o.name, o.name, o.n, o.name in selected["outlet"]) for o in outlets]
+    return facets
+
+
+def restricted_hidden_count(data, *, user) -> int:
+    """How many restricted defectors the filters match that this user may not see.
+    Only the number: which ones they are stays hidden."""
+    if can_view_restricted(user):
+        return 0
+    filterset = DefectorFilterSet(_without(data, "ordering"), queryset=Defector.objects.filter(visibility="restricted"))
+    return filterset.qs.order_by().count()
+
+
+def defector_page_extras(defectors) -> None:
+    """Attach ``narrative_badges`` and ``outlet_names`` to the defectors of one page,
+    in two queries whatever the page size. A prefetch would load every quote and
+    source object only to deduplicate them in Python."""
+    defectors = list(defectors)
+    ids = [d.pk for d in defectors]
+    badges = defaultdict(list)
+    tag_rows = (
+        Tag.objects.filter(quote__defector_id__in=ids)
+        .values("quote__defector_id", "narrative__code", "narrative__name", "narrative__colour")
+        .distinct()
+        .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
+    )
+    for row in tag_rows:
+        badges[row["quote__defector_id"]].append(
+            {"code": row["narrative__code"], "name": row["narrative__name"], "colour": row["narrative__colour"]}
+        )
+    outlets = defaultdict(list)
+    outlet_rows = (
+        Source.defectors.through.objects.filter(defector_id__in=ids)
+        .values("defector_id", "source__outlet__name")
+        .distinct()
+        .order_by("defector_id", "source__outlet__name")
+    )
+    for row in outlet_rows:
+        outlets[row["defector_id"]].append(row["source__outlet__name"])
+    for defector in defectors:
+        defector.narrative_badges = badges[defector.pk]
+        defector.outlet_names = outlets[defector.pk]
+
+
+def defector_detail_queryset(*, user):
+    from django.db.models import Prefetch
+
+    from .models import Quote
+
+    quotes = Quote.objects.select_related("source__outlet").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.select_related("narrative").order_by("narrative__display_order"))
+    )
+    return Defector.objects.visible_to(user).prefetch_related(
+        Prefetch("sources", queryset=Source.objects.select_related("outlet").order_by("published_on", "pk")),
+        Prefetch("quotes", queryset=quotes.order_by("source__published_on", "pk")),
+    )
+
+
+def defector_totals(*, user) -> int:
+    return Defector.objects.visible_to(user).count()
