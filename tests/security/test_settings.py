@@ -28,6 +28,9 @@ CONFIG_VARIABLES = [
 
 def manage(*args, **env) -> subprocess.CompletedProcess:
     clean = {k: v for k, v in os.environ.items() if k not in {*PRODUCTION, *CONFIG_VARIABLES}}
+    # The browser tests switch Django's async-safety guard off for this test process;
+    # a production check must not inherit that (it is async.E001 in deployment).
+    clean.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=PROJECT,
