@@ -6,5 +6,6 @@ app_name = "narratives"
 
 urlpatterns = [
     path("", views.NarrativeListView.as_view(), name="narrative-list"),
+    path("colours.css", views.narrative_colours, name="narrative-colours"),
     path("<slug:code>/", views.NarrativeDetailView.as_view(), name="narrative-detail"),
 ]

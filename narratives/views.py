@@ -1,4 +1,5 @@
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import condition
 from django.views.generic import ListView
 
 from testimony import selectors as testimony_selectors
@@ -59,3 +60,18 @@ class NarrativeDetailView(BrowseRequiredMixin, ListView):
         if self.narrative.code not in query.getlist("narrative"):
             query.setlist("narrative", [self.narrative.code])
         return query.urlencode()
+
+
+def codebook_changed_at(request):
+    return Narrative.history.order_by("-history_date").values_list("history_date", flat=True).first()
+
+
+@condition(last_modified_func=codebook_changed_at)
+def narrative_colours(request):
+    """Each narrative's colour as a CSS class (``narrative-<code>``).
+
+    The colours live in the database, and the Content-Security-Policy forbids
+    inline ``style`` attributes, so pages link this small stylesheet instead.
+    """
+    narratives = Narrative.objects.only("code", "colour")
+    return render(request, "narratives/colours.css", {"narratives": narratives}, content_type="text/css")

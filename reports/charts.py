@@ -111,30 +111,38 @@ def horizontal_bars(title: str, rows: list[tuple[str, int]], *, colours: list[st
     return _svg(width, height, title, mark_safe("".join(parts)))  # noqa: S308 - parts are _fmt output
 
 
-def matrix(title: str, labels: list[str], cell) -> str:
-    """A square grid shaded by count, e.g. narratives co-occurring on one defector."""
-    size, label_width = 46, 170
+def matrix(title: str, labels: list[str], cell, *, column_labels: list[str] | None = None) -> str:
+    """A square grid shaded by count, e.g. narratives co-occurring on one defector.
+
+    Rows carry the full labels; columns carry ``column_labels`` (short codes),
+    slanted so that they fit above cells of a fixed size.
+    """
+    column_labels = column_labels or labels
+    size, label_width, header = 46, 260, 110
     n = len(labels)
-    width, height = label_width + size * n + 10, label_width // 2 + size * n + 10
-    top = label_width // 2
+    # Room on the right for the last slanted column label.
+    width, height = label_width + size * n + 100, header + size * n + 10
     values = [cell(a, b) for a in range(n) for b in range(n)]
     top_value = max([v for v in values if v is not None] + [1])
     parts = []
     for a in range(n):
         parts.append(
             _fmt(
-                '<text x="{}" y="{}" font-size="11" text-anchor="end">{}</text>',
+                '<text x="{}" y="{}" font-size="12" text-anchor="end">{}</text>',
                 label_width - 6,
-                top + a * size + 28,
+                header + a * size + 28,
                 labels[a],
             )
         )
+        x, y = label_width + a * size + size // 2, header - 8
         parts.append(
             _fmt(
-                '<text x="{}" y="{}" font-size="10" text-anchor="middle">{}</text>',
-                label_width + a * size + size // 2,
-                top - 6,
-                labels[a][:9],
+                '<text x="{}" y="{}" font-size="12" transform="rotate(-40 {} {})">{}</text>',
+                x,
+                y,
+                x,
+                y,
+                column_labels[a],
             )
         )
         for b in range(n):
@@ -145,14 +153,14 @@ def matrix(title: str, labels: list[str], cell) -> str:
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="rgb({},{},{})" stroke="#fff"/>'
                     '<text x="{}" y="{}" font-size="12" text-anchor="middle">{}</text>',
                     label_width + b * size,
-                    top + a * size,
+                    header + a * size,
                     size,
                     size,
                     int(240 - 170 * shade),
                     int(240 - 120 * shade),
                     int(250 - 70 * shade),
                     label_width + b * size + size // 2,
-                    top + a * size + 28,
+                    header + a * size + 28,
                     "" if value is None else value,
                 )
             )

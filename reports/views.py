@@ -151,7 +151,7 @@ def page_charts(report: dict) -> dict:
             [(name, tables["by_narrative"][code]["defectors"]) for code, name in zip(codes, names, strict=True)],
             colours=[n["colour"] for n in report["narratives"]],
         ),
-        "co_occurrence": charts.matrix("Narratives on the same defector", names, co_occurrence),
+        "co_occurrence": charts.matrix("Narratives on the same defector", names, co_occurrence, column_labels=codes),
     }
 
 
