@@ -96,3 +96,12 @@ def test_arabic_quotes_are_right_to_left_on_the_narrative_page(client, dataset):
 
     TagFactory(quote=Quote.objects.get(defector__case_id="A-06"), narrative=Narrative.objects.get(code="corruption"))
     assert '<blockquote lang="ar" dir="rtl">' in client.get("/narratives/corruption/").content.decode()
+
+
+def test_colour_stylesheet_gives_each_narrative_its_colour(client):
+    """Badges take their colour from this stylesheet: the CSP forbids inline styles."""
+    response = client.get("/narratives/colours.css")
+    assert response["Content-Type"].startswith("text/css")
+    body = response.content.decode()
+    assert ".narrative-brutality { --badge-colour: #d62728; }" in body
+    assert body.count("--badge-colour") == 4

@@ -222,7 +222,7 @@ def test_rows_show_dates_at_precision_outlets_badges_and_provenance(client, data
     assert "12 May 2014" in body  # A-02, day precision
     assert ">2014</td>" in body  # A-04, year precision
     assert "United Kingdom" in body and "Syria" in body
-    assert "--badge-colour: #d62728" in body  # brutality in its colour
+    assert "badge narrative-brutality" in body  # coloured by narratives/colours.css
     assert "provenance-reconstructed" in body and ">reconstructed</span>" in body
     assert ">synthetic</span>" in body
 
@@ -409,7 +409,7 @@ def test_detail_shows_record_sources_quotes_and_tags(client, dataset):
     assert "12 May 2014" in body
     assert "Al Jazeera" in body and source.url in body and "https://archive.example.org/a02" in body
     assert "The executions made me leave." in body
-    assert "Brutality against (Sunni) Muslims" in body and "--badge-colour: #d62728" in body
+    assert "Brutality against (Sunni) Muslims" in body and "badge narrative-brutality" in body
 
 
 def test_detail_marks_arabic_quotes_right_to_left(client, dataset):
