@@ -1,14 +1,11 @@
-"""The analyst's main paths through the web UI, in a real browser.
-
-The lead adds "follow a report figure to its list" here once the reports
-branch (with /reports/icsr-2015/) is merged.
-"""
+"""The analyst's main paths through the web UI, in a real browser."""
 
 import csv
 import datetime
 import io
 
 import pytest
+from django.core.management import call_command
 
 from narratives.models import Narrative
 from tests.factories import DefectorFactory, OutletFactory, QuoteFactory, SourceFactory, TagFactory
@@ -120,3 +117,20 @@ def test_list_fits_a_phone_screen(page, live_server, defectors):
     # The page itself never scrolls sideways; only the table does, inside its wrapper.
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
     assert page.get_by_role("button", name="Apply filters").is_visible()
+
+
+@pytest.fixture
+def study_data(db):
+    """The ICSR 2015 study's 58 defectors from fixtures/icsr_2015.json."""
+    call_command("loaddata", "icsr_2015", verbosity=0)
+
+
+def test_follow_a_report_figure_to_its_defectors(page, live_server, study_data):
+    page.goto(f"{live_server.url}/reports/icsr-2015/")
+    headline = page.locator("ul.headline")
+    assert "58 defectors" in headline.inner_text()
+    headline.get_by_role("link", name="7", exact=True).click()  # "7 female"
+    page.wait_for_url("**/defectors/?*sex=female*")
+    assert page.locator("#count-line").inner_text().startswith("7 of 58 defectors")
+    assert len(rows(page)) == 7
+    assert all("Female" in text for text in rows(page))
