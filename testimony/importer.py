@@ -253,13 +253,19 @@ def parse_narratives(value: str, valid_codes: Iterable[str]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(codes))
 
 
+@functools.cache
+def _choice_values(choices) -> frozenset[str]:
+    return frozenset(choices.values)
+
+
 def parse_choice(value: str, choices) -> str:
     text = value.strip().lower()
-    if text not in choices.values:
+    if text not in _choice_values(choices):
         raise CellError(f"{value.strip()!r} is not allowed", ", ".join(choices.values))
     return text
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_url(value: str, max_length: int = 1000) -> str:
     text = value.strip()
     if not text:
