@@ -935,6 +935,7 @@ def defector_import(
     ``testimony.view_restricted`` a user may not change restricted cases.
     """
     result = ImportResult(dry_run=dry_run)
+    change_reason = change_reason[:100]  # simple_history's column width
     source = RowSource(rows)
     narrative_codes = list(Narrative.objects.order_by("display_order", "code").values_list("code", flat=True))
     index = _validate(source, narrative_codes, result.errors, progress)

@@ -123,7 +123,11 @@ def defector_rows(defector: Defector) -> Iterator[dict]:
             "narratives": ";".join(codes),
             "quote_locator": quote.locator,
         }
-    unquoted = sorted((s for s in defector.sources.all() if s.pk not in quoted_sources), key=lambda s: s.pk)
+    # Ordered by content, not id, so that an export of a re-imported database is byte-identical.
+    unquoted = sorted(
+        (s for s in defector.sources.all() if s.pk not in quoted_sources),
+        key=lambda s: (s.outlet.name, s.title, s.url),
+    )
     for source in unquoted:
         yield {**base, **source_columns(source), **empty_quote}
     if not quoted_sources and not unquoted:
@@ -189,7 +193,7 @@ def defector_document(defector: Defector) -> dict:
     for quote in defector.quotes.all():
         quotes_by_source.setdefault(quote.source_id, []).append(quote)
         sources[quote.source_id] = quote.source
-    for source in sorted(defector.sources.all(), key=lambda s: s.pk):
+    for source in sorted(defector.sources.all(), key=lambda s: (s.outlet.name, s.title, s.url)):
         sources.setdefault(source.pk, source)
     return {
         "case_id": defector.case_id,
