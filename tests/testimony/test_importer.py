@@ -707,3 +707,28 @@ def test_any_corrupted_row_leaves_the_database_as_it_was(dataset, where, corrupt
     start = 2 + sum(to_csv([r], columns=list(r)).decode().count("\n") - 1 for r in dataset[:index])
     assert start in {e.line for e in result.errors}
     assert snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://www.bbc.co.uk/news/world-middle-east-34264525",
+        "http://example.org:8080/a?b=c#d",
+        "https://news.example.org/article-1/",
+        "https://sub-domain.example.museum/x",
+    ],
+)
+def test_the_fast_url_check_only_accepts_what_django_accepts(url):
+    from django.core.validators import URLValidator
+
+    assert importer.PLAIN_URL_RE.match(url)
+    URLValidator(schemes=["http", "https"])(url)  # raises if the fast path were too lenient
+    assert importer.parse_url(url) == url
+
+
+@pytest.mark.parametrize(
+    "url", ["https://-bad-.example.org/", "https://example", "http://exa mple.org", "https://a..b/"]
+)
+def test_urls_off_the_fast_path_get_django_s_full_check(url):
+    with pytest.raises(importer.CellError):
+        importer.parse_url(url)
