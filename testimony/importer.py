@@ -683,7 +683,7 @@ class _DefectorPlan:
 
 
 class _Writer:
-    """Writes batches of complete defectors, caching outlet and source ids across batches."""
+    """Writes batches of complete defectors, caching outlet ids across batches."""
 
     def __init__(self, *, user, reason: str, result: ImportResult):
         self.user = user
@@ -819,6 +819,9 @@ class _Writer:
     def flush(self, plans: list[_DefectorPlan]) -> None:
         if not plans:
             return
+        # Source ids are looked up again for every batch (one query) rather than
+        # remembered for the whole file, so that memory does not grow with it.
+        self.source_ids.clear()
         self.resolve_sources(plans)
         tags = Prefetch("tags", queryset=Tag.objects.order_by("id"))
         existing = {

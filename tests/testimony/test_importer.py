@@ -732,3 +732,15 @@ def test_the_fast_url_check_only_accepts_what_django_accepts(url):
 def test_urls_off_the_fast_path_get_django_s_full_check(url):
     with pytest.raises(importer.CellError):
         importer.parse_url(url)
+
+
+@pytest.mark.django_db
+def test_batches_share_sources_and_rows_of_a_case_may_be_anywhere_in_the_file(monkeypatch):
+    monkeypatch.setattr(importer, "BATCH_DEFECTORS", 2)
+    rows = [row(case_id=f"B-{n}", quote=f"Quote {n}.") for n in range(7)]  # all quote the same article
+    rows.append(row(case_id="B-0", quote="A late second quote."))
+    result = defector_import(rows=to_csv(rows))
+    assert (result.created, result.sources_created, result.sources_updated) == (7, 1, 0)
+    assert Source.objects.get().defectors.count() == 7
+    assert Defector.objects.get(case_id="B-0").quotes.count() == 2
+    assert defector_import(rows=to_csv(rows)).unchanged == 7
