@@ -88,6 +88,7 @@ class DefectorAdmin(SimpleHistoryAdmin):
     date_hierarchy = "reported_on"
     inlines = [QuoteInline]
     readonly_fields = ["created_at", "updated_at"]
+    change_list_template = "admin/testimony/defector/change_list.html"  # adds "Import CSV"
     fieldsets = [
         (None, {"fields": ["case_id", "name", "sex", "country", "role", "status"]}),
         ("Dates", {"fields": [("reported_on", "reported_precision"), ("defected_on", "defected_precision")]}),
@@ -105,6 +106,11 @@ class DefectorAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def get_urls(self):
+        from .admin_import import import_urls
+
+        return import_urls(self) + super().get_urls()
 
     def get_fieldsets(self, request, obj=None):
         if can_view_identity(request.user):

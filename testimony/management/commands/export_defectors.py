@@ -1,0 +1,39 @@
+"""export_defectors [--format csv|json] [--output FILE] (CONTRACT.md).
+
+Writes every defector, restricted ones included (the command line is the
+database's custodian, and import(export(db)) must give the database back),
+but never identity fields.
+"""
+
+from django.core.management.base import BaseCommand
+
+from testimony.longform import write_csv, write_json
+from testimony.models import Defector
+
+
+class Command(BaseCommand):
+    help = "Write all defectors as the long-form CSV (one row per quote) or as nested JSON."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--format", choices=["csv", "json"], default="csv")
+        parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+
+    def handle(self, *args, format, output, **options):
+        writer = write_csv if format == "csv" else write_json
+        defectors = Defector.objects.order_by("case_id")
+        if output:
+            with open(output, "w", encoding="utf-8", newline="") as out:
+                count = writer(defectors, out)
+            self.stderr.write(f"Wrote {count} {'rows' if format == 'csv' else 'defectors'} to {output}.")
+        else:
+            writer(defectors, _Unterminated(self.stdout))
+
+
+class _Unterminated:
+    """self.stdout adds a newline to every write; the writers bring their own."""
+
+    def __init__(self, wrapper):
+        self.wrapper = wrapper
+
+    def write(self, text):
+        self.wrapper.write(text, ending="")
