@@ -33,6 +33,11 @@ TESTIMONY_PUBLIC_READ = env_flag("TESTIMONY_PUBLIC_READ", DEBUG)
 # Identity custodians must have passed a TOTP step at login to see identity
 # fields (testimony.access.can_view_identity): on in production, off in development.
 TESTIMONY_REQUIRE_OTP_FOR_IDENTITY = env_flag("TESTIMONY_REQUIRE_OTP_FOR_IDENTITY", not DEBUG)
+# Statistical disclosure control (reports.disclosure): in report figures and
+# breakdowns, counts below this are shown as "<N" to users without
+# testimony.view_identity. 0 turns it off (development, so the study's published
+# small figures, such as its 2 British defectors, stay visible); 3 in production.
+TESTIMONY_MIN_CELL = int(os.environ.get("TESTIMONY_MIN_CELL", "0" if DEBUG else "3"))
 # Production HTTPS settings (README, "Security"). Turn SECURE_SSL_REDIRECT off only
 # behind a proxy that terminates TLS and redirects plain HTTP itself; name the
 # header that proxy sets, e.g. SECURE_PROXY_SSL_HEADER=HTTP_X_FORWARDED_PROTO.

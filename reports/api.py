@@ -13,6 +13,7 @@ from rest_framework.views import APIView
 from testimony.access import can_browse
 from testimony.filters import DefectorFilterSet
 
+from .disclosure import protect_for
 from .models import Study
 from .selectors import study_report
 from .subset import subset_defectors, subset_filterset
@@ -50,4 +51,4 @@ class StudyReportAPIView(APIView):
         filterset = subset_filterset(request.query_params)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return Response(study_report(study=study, defectors=subset_defectors(filterset)))
+        return Response(protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user))

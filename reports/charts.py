@@ -27,10 +27,15 @@ def _svg(width: int, height: int, title: str, body) -> str:
     )
 
 
+def _length(value) -> int:
+    """A count's bar length; a count hidden by disclosure control ("<3") or missing draws none."""
+    return value if isinstance(value, int) else 0
+
+
 def month_bars(title: str, months: list[tuple[str, int]], *, summer=("06", "07", "08")) -> str:
     """Vertical bars per month of the window; summer months shaded, window edges marked."""
     width, height, left, bottom, top = 760, 270, 30, 40, 32
-    top_value = max([n for _, n in months] + [1])
+    top_value = max([_length(n) for _, n in months] + [1])
     step = (width - left - 10) / max(len(months), 1)
     scale = (height - bottom - top) / top_value
     parts = []
@@ -46,7 +51,7 @@ def month_bars(title: str, months: list[tuple[str, int]], *, summer=("06", "07",
                     height - bottom - top,
                 )
             )
-        bar = n * scale
+        bar = _length(n) * scale
         parts.append(
             _fmt(
                 '<rect x="{}" y="{}" width="{}" height="{}" fill="{}"/>'
@@ -87,7 +92,7 @@ def month_bars(title: str, months: list[tuple[str, int]], *, summer=("06", "07",
 def horizontal_bars(title: str, rows: list[tuple[str, int]], *, colours: list[str] | None = None) -> str:
     width, row_height, label_width = 640, 22, 190
     height = row_height * max(len(rows), 1) + 10
-    top_value = max([n for _, n in rows] + [1])
+    top_value = max([_length(n) for _, n in rows] + [1])
     scale = (width - label_width - 40) / top_value
     parts = [
         _fmt(
@@ -99,10 +104,10 @@ def horizontal_bars(title: str, rows: list[tuple[str, int]], *, colours: list[st
             label,
             label_width,
             i * row_height + 4,
-            float(n * scale),
+            float(_length(n) * scale),
             row_height - 6,
             colours[i] if colours else BAR,
-            float(label_width + n * scale + 4),
+            float(label_width + _length(n) * scale + 4),
             i * row_height + 16,
             n,
         )
@@ -123,7 +128,7 @@ def matrix(title: str, labels: list[str], cell, *, column_labels: list[str] | No
     # Room on the right for the last slanted column label.
     width, height = label_width + size * n + 100, header + size * n + 10
     values = [cell(a, b) for a in range(n) for b in range(n)]
-    top_value = max([v for v in values if v is not None] + [1])
+    top_value = max([_length(v) for v in values] + [1])
     parts = []
     for a in range(n):
         parts.append(
@@ -147,7 +152,7 @@ def matrix(title: str, labels: list[str], cell, *, column_labels: list[str] | No
         )
         for b in range(n):
             value = cell(a, b)
-            shade = 0 if value is None else value / top_value
+            shade = _length(value) / top_value
             parts.append(
                 _fmt(
                     '<rect x="{}" y="{}" width="{}" height="{}" fill="rgb({},{},{})" stroke="#fff"/>'

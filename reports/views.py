@@ -10,6 +10,7 @@ from testimony.access import BrowseRequiredMixin, can_view_restricted
 from testimony.models import Defector
 
 from . import charts, links
+from .disclosure import HIDDEN, is_masked, protect_for
 from .measures import Period
 from .models import Qualifier, Study
 from .regions import region_label
@@ -37,7 +38,9 @@ def _period_of_label(label: str) -> Period:
 
 def _display(figure: dict, value, *, qualified: bool = False) -> str:
     if value is None:
-        return "\u2013"
+        return "hidden" if figure["verdict"] == HIDDEN else "\u2013"
+    if is_masked(value):
+        return value
     text = f"{value * 100:.1f}%" if figure["kind"] == "share" else str(value)
     qualifier = figure["qualifier"]
     if qualified and qualifier != "exact":
@@ -50,7 +53,8 @@ def page_tables(study: Study, report: dict, subset) -> dict:
     tables = report["tables"]
 
     def link(bucket, count):
-        return links.drilldown_url(study, subset, bucket, count)
+        # A count hidden by disclosure control gets no link: the list would count it.
+        return None if is_masked(count) else links.drilldown_url(study, subset, bucket, count)
 
     def cell(bucket, count):
         return {"count": count, "url": link(bucket, count)}
@@ -166,7 +170,9 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
         if not self.filterset.is_valid():
             context = self.get_context_data(report=None)
             return self.render_to_response(context, status=400)
-        self.report = study_report(study=self.study, defectors=subset_defectors(self.filterset))
+        self.report = protect_for(
+            study_report(study=self.study, defectors=subset_defectors(self.filterset)), request.user
+        )
         return self.render_to_response(self.get_context_data(report=self.report))
 
     def get_context_data(self, **kwargs):
@@ -196,7 +202,7 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
         if not filterset.is_valid():
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
-        report = study_report(study=study, defectors=subset_defectors(filterset))
+        report = protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user)
         response = HttpResponse(render(report), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{study.code}-figures.{kwargs["format"]}"'
         return response

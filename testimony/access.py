@@ -4,6 +4,8 @@
   who, while TESTIMONY_REQUIRE_OTP_FOR_IDENTITY is on, must also have passed the
   TOTP step at login (django-otp: request.user.is_verified());
 - restricted defectors: holders of testimony.view_restricted (others get 404);
+- small counts of people in aggregates: below TESTIMONY_MIN_CELL they show as
+  "<N" to users without identity access (statistical disclosure control);
 - anonymous visitors: public records and public fields only, and only while
   TESTIMONY_PUBLIC_READ is on (otherwise they are sent to the login page).
 """
@@ -25,6 +27,18 @@ def can_view_identity(user) -> bool:
 
 def can_view_restricted(user) -> bool:
     return bool(user and user.is_authenticated and user.has_perm("testimony.view_restricted"))
+
+
+def min_cell_for(user) -> int:
+    """The smallest count of people shown to this user in aggregates (reports.disclosure); 0 for all."""
+    return 0 if can_view_identity(user) else settings.TESTIMONY_MIN_CELL
+
+
+def masked(count, min_cell: int):
+    """The count, or ``"<min_cell"`` when it is small enough to single someone out (zeros point at nobody)."""
+    if isinstance(count, int) and not isinstance(count, bool) and 0 < count < min_cell:
+        return f"<{min_cell}"
+    return count
 
 
 def can_browse(user) -> bool:

@@ -11,7 +11,7 @@ from django_filters.views import FilterView
 from narratives.models import Narrative
 
 from . import selectors
-from .access import BrowseRequiredMixin, can_browse, can_view_identity
+from .access import BrowseRequiredMixin, can_browse, can_view_identity, masked, min_cell_for
 from .filters import DefectorFilterSet
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
@@ -125,7 +125,9 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                     querydict_without(query, *self.filterset.errors), user=user, selected=query
                 ),
                 "total_count": selectors.defector_totals(user=user),
-                "restricted_hidden": selectors.restricted_hidden_count(query, user=user) if valid else 0,
+                "restricted_hidden": masked(selectors.restricted_hidden_count(query, user=user), min_cell_for(user))
+                if valid
+                else 0,
                 "columns": self.column_headers(ordering),
                 "page_sizes": PAGE_SIZES,
                 "page_size": context["paginator"].per_page,
