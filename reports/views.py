@@ -6,6 +6,8 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
+from audit.models import Action
+from audit.services import record_access
 from testimony.access import BrowseRequiredMixin, can_view_restricted
 from testimony.models import Defector
 
@@ -203,6 +205,15 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
         report = protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user)
+        record_access(
+            request_or_user=request,
+            action=Action.REPORT_DOWNLOAD,
+            parameters={
+                "study": [study.code],
+                "format": [kwargs["format"]],
+                **{k: request.GET.getlist(k) for k in request.GET},
+            },
+        )
         response = HttpResponse(render(report), content_type=content_type)
         response["Content-Disposition"] = f'attachment; filename="{study.code}-figures.{kwargs["format"]}"'
         return response

@@ -8,6 +8,8 @@ from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from audit.models import Action
+from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
 from . import selectors
@@ -174,6 +176,7 @@ class DefectorExportView(BrowseRequiredMixin, View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
+        record_access(request_or_user=request, action=Action.EXPORT_CSV, record_count=filterset.qs.count())
         response = StreamingHttpResponse(stream_csv(filterset.qs), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="defectors.csv"'
         return response
@@ -190,4 +193,6 @@ class DefectorDetailView(BrowseRequiredMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["show_identity"] = can_view_identity(self.request.user)
+        if context["show_identity"]:
+            record_identity_view(request=self.request, defectors=[self.object])
         return context
