@@ -1,5 +1,6 @@
 """Backup and restore lose nothing: back up a database with data, restore it into a fresh
-database, and compare every table's rows and the long-form export byte for byte.
+database, and compare every table's rows, the long-form export byte for byte, and the
+study's figures as ``regenerate_report`` computes them.
 
 PostgreSQL (pg_dump/pg_restore) runs when DATABASE_URL is PostgreSQL, as in CI's second
 pass; SQLite (dumpdata/loaddata) on the first. Each test skips, saying why, on the other engine.
@@ -30,8 +31,10 @@ UNCOMPARED_TABLES = {"django_session"}
 
 
 def fill_database():
-    """Defectors (one restricted, with identity fields), sources, quotes, tags by a coder,
-    edits that leave history, users in roles, a TOTP device and an access event."""
+    """The ICSR 2015 study's data; defectors (one restricted, with identity fields), sources,
+    quotes, tags by a coder, edits that leave history, users in roles, a TOTP device and an
+    access event."""
+    call_command("loaddata", "icsr_2015", verbosity=0)
     custodian = UserFactory(username="keeper", is_staff=True, roles=["Researcher", "Identity custodian"])
     analyst = UserFactory(username="reader", roles=["Analyst"])
     totp_device_enrol(user=custodian)
@@ -66,12 +69,15 @@ longform = io.StringIO()
 write_csv(Defector.objects.all(), longform)
 data = io.StringIO()
 call_command("dumpdata", exclude=["sessions"], indent=1, stdout=data)
-print(json.dumps({"counts": counts, "longform": longform.getvalue(), "data": data.getvalue()}))
+report = io.StringIO()
+call_command("regenerate_report", "icsr-2015", "--format", "json", stdout=report)
+print(json.dumps({"counts": counts, "longform": longform.getvalue(), "data": data.getvalue(),
+                  "report": json.loads(report.getvalue())}))
 """
 
 
 def snapshot() -> dict:
-    """Row counts of every table, the long-form CSV of all defectors, and every row as JSON."""
+    """Row counts of every table, the long-form CSV of all defectors, every row as JSON, and the study's figures."""
     out = io.StringIO()
     exec(SNAPSHOT, {"print": out.write})  # the same code the restored side runs in `manage.py shell`
     return json.loads(out.getvalue())
@@ -101,6 +107,8 @@ def assert_same(original: dict, restored: dict):
     assert restored["longform"] == original["longform"]
     assert "legal name 1" in restored["data"] and "BK-9" in restored["longform"]
     assert restored["data"] == original["data"]
+    assert original["report"]["tables"]["by_sex"] == {"male": 51, "female": 7, "unknown": 0}
+    assert restored["report"] == original["report"]
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
