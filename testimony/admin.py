@@ -7,6 +7,8 @@ fields) and in the change history, so that a researcher without
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
+from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from audit.services import record_identity_view
@@ -15,7 +17,27 @@ from narratives.services import quote_set_narratives
 
 from .access import can_view_identity
 from .models import Defector, Outlet, Quote, Source
+from .selectors import defector_visible_to, quote_visible_to
 from .services import defector_attach_quote_sources, quote_save
+
+
+class VisibleHistoryAdmin(SimpleHistoryAdmin):
+    """simple_history's history pages fall back to a record's history when the admin's
+    queryset lacks it (so that deleted records keep theirs); that fallback would show
+    restricted records to users who may not see them, so ask ``history_visible`` first."""
+
+    def history_visible(self, request, object_id) -> bool:
+        raise NotImplementedError
+
+    def history_view(self, request, object_id, extra_context=None):
+        if not self.history_visible(request, unquote(object_id)):
+            raise Http404
+        return super().history_view(request, object_id, extra_context=extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if not self.history_visible(request, unquote(object_id)):
+            raise Http404
+        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
 
 class QuoteForm(forms.ModelForm):
@@ -71,7 +93,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Defector)
-class DefectorAdmin(SimpleHistoryAdmin):
+class DefectorAdmin(VisibleHistoryAdmin):
     list_display = [
         "case_id",
         "name",
@@ -106,6 +128,9 @@ class DefectorAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def history_visible(self, request, object_id) -> bool:
+        return defector_visible_to(request.user, object_id)
 
     def get_urls(self):
         from .admin_import import import_urls
@@ -153,7 +178,7 @@ class DefectorAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(SimpleHistoryAdmin):
+class QuoteAdmin(VisibleHistoryAdmin):
     form = QuoteForm
     list_display = ["__str__", "defector", "source", "language"]
     list_filter = ["language", "narratives", "source__outlet"]
@@ -163,6 +188,9 @@ class QuoteAdmin(SimpleHistoryAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).visible_to(request.user)
+
+    def history_visible(self, request, object_id) -> bool:
+        return quote_visible_to(request.user, object_id)
 
     def save_model(self, request, obj, form, change):
         quote_save(quote=obj)

@@ -186,3 +186,15 @@ def test_history_view_shows_a_recorded_change(client, researcher):
     )
     body = client.get(reverse("admin:testimony_outlet_history", args=[outlet.pk])).content.decode()
     assert "Old name" in body and "BBC News" in body and "researcher" in body
+
+
+def test_history_of_a_deleted_restricted_defector_stays_hidden(client, researcher, custodian):
+    defector = DefectorFactory(case_id="GONE-1", visibility="restricted")
+    pk = defector.pk
+    defector.delete()
+    url = reverse("admin:testimony_defector_history", args=[pk])
+
+    client.force_login(researcher)
+    assert client.get(url).status_code == 404
+    client.force_login(custodian)
+    assert "GONE-1" in client.get(url).content.decode()
