@@ -47,19 +47,20 @@ class DefectorQuerySet(models.QuerySet):
             from .models import Quote
 
             query = SearchQuery(text, search_type="websearch", config="simple")
-            quote_rank = (
-                Quote.objects.filter(defector=models.OuterRef("pk"))
-                .annotate(rank=SearchRank(SearchVector("text", "translation", config="simple"), query))
-                .order_by("-rank")
-                .values("rank")[:1]
-            )
-            name_rank = SearchRank(SearchVector("name", config="simple"), query)
-            # Substring matches on the name keep partial words ("Barh") findable.
+            quote_vector = SearchVector("text", "translation", config="simple")
+            quotes = Quote.objects.filter(defector=models.OuterRef("pk")).annotate(document=quote_vector)
+            quote_rank = quotes.annotate(rank=SearchRank(quote_vector, query)).order_by("-rank").values("rank")[:1]
+            name_vector = SearchVector("name", config="simple")
+            # Match with @@, never with rank > 0: ts_rank gives non-matching rows 1e-20
+            # for queries of compound words ("Al-Baghdadi"). Substring matches on the
+            # name keep partial words ("Barh") findable.
             return (
                 self.annotate(
-                    search_rank=name_rank + models.functions.Coalesce(quote_rank, 0.0, output_field=models.FloatField())
+                    name_document=name_vector,
+                    search_rank=SearchRank(name_vector, query)
+                    + models.functions.Coalesce(quote_rank, 0.0, output_field=models.FloatField()),
                 )
-                .filter(Q(search_rank__gt=0) | Q(name__icontains=text))
+                .filter(Q(name_document=query) | Q(name__icontains=text) | models.Exists(quotes.filter(document=query)))
                 .order_by("-search_rank", "case_id")
             )
         return self.filter(

@@ -158,6 +158,8 @@ FILTER_CASES = [
     ("q=electricity", ["A-05"]),
     ("q=Hiddenname", []),  # identity fields are never searched
     ("q=Safehouse", []),
+    ("q=Al-Nowhere", []),  # a compound word that matches nothing (PostgreSQL ranks such rows 1e-20, not 0)
+    ("q=Hidden-name", []),
     ("sex=female&country=GB", ["A-01"]),
     ("sex=male&narrative=brutality&reported_before=2014-12-31", ["A-04"]),
     ("country=GB&outlet=BBC+News&provenance=published", ["A-01"]),
