@@ -8,6 +8,7 @@ of ``testimony.view_identity``; each response that shows them is logged.
 """
 
 from django.db.models import Prefetch
+from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
@@ -35,7 +36,7 @@ def _shows_identity(serializer) -> bool:
     return bool(request and can_view_identity(request.user))
 
 
-class DefectorSerializer(serializers.ModelSerializer):
+class DefectorSerializer(CountryFieldMixin, serializers.ModelSerializer):
     sources = serializers.PrimaryKeyRelatedField(
         many=True,
         queryset=Source.objects.all(),
@@ -138,7 +139,7 @@ class SourceSerializer(serializers.ModelSerializer):
         fields = ["id", "outlet", "title", "url", "published_on", "language", "archived_url", "accessed_on"]
 
 
-class OutletSerializer(serializers.ModelSerializer):
+class OutletSerializer(CountryFieldMixin, serializers.ModelSerializer):
     class Meta:
         model = Outlet
         fields = ["id", "name", "country", "website", "kind"]

@@ -4,6 +4,7 @@ and the API's FilterSets for quotes, sources and outlets."""
 
 import django_filters as filters
 from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -136,10 +137,14 @@ class QuoteFilterSet(filters.FilterSet):
     DefectorFilterSet itself, so ``?sex=female`` means the same women here as on
     /defectors/."""
 
-    defector = filters.ModelMultipleChoiceFilter(
-        queryset=visible_defectors,
-        to_field_name="case_id",
-        help_text="Case ID of the defector quoted; repeat for several.",
+    # The queryset depends on the user, so the API document is told the type.
+    defector = extend_schema_field(OpenApiTypes.STR)(
+        filters.ModelMultipleChoiceFilter(
+            queryset=visible_defectors,
+            field_name="defector__case_id",
+            to_field_name="case_id",
+            help_text="Case ID of the defector quoted; repeat for several.",
+        )
     )
     narrative = filters.ModelMultipleChoiceFilter(
         queryset=Narrative.objects.all(),
@@ -181,7 +186,7 @@ class QuoteFilterSet(filters.FilterSet):
 
     @property
     def errors(self):
-        return {**self.defector_filterset.errors, **self.form.errors}
+        return ErrorDict({**self.defector_filterset.errors, **self.form.errors})
 
     def filter_queryset(self, queryset):
         queryset = super().filter_queryset(queryset)
