@@ -5,6 +5,7 @@ imports that module while loading its settings."""
 
 import django_filters
 from drf_spectacular import openapi
+from drf_spectacular.contrib.django_filters import DjangoFilterExtension
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
@@ -54,3 +55,19 @@ def filter_parameters(filterset_class, names) -> list[OpenApiParameter]:
             )
         )
     return parameters
+
+
+class FilterHelpTextExtension(DjangoFilterExtension):
+    """drf-spectacular's django-filter support, keeping a filter's help_text as
+    its description also when its type is given with ``extend_schema_field``
+    (the filters whose queryset or method hides it)."""
+
+    priority = 1
+
+    def resolve_filter_field(self, auto_schema, model, filterset_class, field_name, filter_field):
+        parameters = super().resolve_filter_field(auto_schema, model, filterset_class, field_name, filter_field)
+        help_text = filter_field.extra.get("help_text")
+        for parameter in parameters:
+            if help_text and not parameter.get("description"):
+                parameter["description"] = str(help_text)
+        return parameters
