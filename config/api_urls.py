@@ -1,11 +1,23 @@
 """URLs under /api/v1/ (CONTRACT.md, "REST API")."""
 
-from django.urls import path
+from django.urls import include, path
+from rest_framework.routers import DefaultRouter
 
+from narratives.api import NarrativeViewSet
 from reports.api import StudyReportAPIView
+from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
 
 app_name = "api"
 
+router = DefaultRouter()
+router.register("defectors", DefectorViewSet, basename="defector")
+router.register("quotes", QuoteViewSet, basename="quote")
+router.register("sources", SourceViewSet, basename="source")
+router.register("outlets", OutletViewSet, basename="outlet")
+router.register("narratives", NarrativeViewSet, basename="narrative")
+
 urlpatterns: list = [
+    # No router prefix is "reports", so the order does not matter; both resolve (tests/api/test_urls.py).
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
+    path("", include(router.urls)),
 ]

@@ -45,6 +45,10 @@ SECURE_SSL_REDIRECT = env_flag("SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_PROXY_SSL_HEADER_NAME = os.environ.get("SECURE_PROXY_SSL_HEADER", "").strip()
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0" if DEBUG else "31536000"))
 SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
+# REST API throttles (DRF rates: "N/second|minute|hour|day"), per client address
+# for anonymous visitors and per account for signed-in users and tokens.
+API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/minute")
+API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "600/minute")
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
@@ -88,6 +92,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # ETag on every GET response and a 304 for a matching If-None-Match (the API's conditional GETs).
+    "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
@@ -161,9 +167,28 @@ COUNTRIES_OVERRIDE = {"XX": "Unnamed in sources"}
 # `loaddata icsr_2015` finds the study fixture in the project's fixtures/ folder (CONTRACT.md).
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 
+# The REST API (README, "REST API"). Token first, so that a request without
+# credentials gets a 401 with "WWW-Authenticate: Token"; no HTTP Basic: passwords
+# go through the login pages only (login throttling, TOTP).
 REST_FRAMEWORK = {
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["config.api.ReadOrModelPermissions"],
+    "DEFAULT_PAGINATION_CLASS": "config.api.Pagination",
+    "DEFAULT_RENDERER_CLASSES": [
+        "rest_framework.renderers.JSONRenderer",
+        "rest_framework.renderers.BrowsableAPIRenderer",
+    ],
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
+    "DEFAULT_THROTTLE_CLASSES": [
+        "rest_framework.throttling.AnonRateThrottle",
+        "rest_framework.throttling.UserRateThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {"anon": API_THROTTLE_ANON, "user": API_THROTTLE_USER},
 }
 
 SPECTACULAR_SETTINGS = {
@@ -173,6 +198,20 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Separate request and response components: read-only fields stay out of request bodies.
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"PrecisionEnum": "testimony.models.Precision"},
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "TAGS": [
+        {"name": "defectors", "description": "People who left IS and spoke publicly; looked up by case_id."},
+        {"name": "quotes", "description": "Verbatim excerpts of testimony, with their narrative codes."},
+        {"name": "sources", "description": "Published items (articles, broadcasts)."},
+        {"name": "outlets", "description": "Media organisations."},
+        {"name": "narratives", "description": "The codebook; looked up by code."},
+        {"name": "reports", "description": "A study's figures, regenerated from the database."},
+    ],
 }
 
 # --- Security (README, "Security") ---------------------------------------------

@@ -27,3 +27,11 @@ def quote_set_narratives(*, quote, narratives: Iterable[Narrative], coder=None) 
     present = set(quote.tags.values_list("narrative_id", flat=True))
     for narrative_id in wanted - present:
         Tag.objects.create(quote=quote, narrative_id=narrative_id, coder=coder)
+
+
+@transaction.atomic
+def narrative_save(*, narrative: Narrative) -> Narrative:
+    """Validate and save a code of the codebook (its code must stay a slug, its colour #RRGGBB)."""
+    narrative.full_clean()
+    narrative.save()
+    return narrative

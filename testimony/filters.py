@@ -1,14 +1,20 @@
 """The one FilterSet behind the defector list page, its CSV export, the API
-and the report drill-downs, so a permalink means the same set everywhere."""
+and the report drill-downs, so a permalink means the same set everywhere;
+and the API's FilterSets for quotes, sources and outlets."""
 
 import django_filters as filters
+from django.db.models import Q
+from django.forms.utils import ErrorDict
 from django_countries import countries
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from narratives.models import Narrative
 from reports.models import Study
 from reports.regions import region_choices, region_q
 
-from .models import Defector, Outlet, Precision
+from .languages import LANGUAGE_CHOICES
+from .models import Defector, Outlet, Precision, Quote, Source
 
 
 def country_choices():
@@ -78,22 +84,162 @@ class DefectorFilterSet(filters.FilterSet):
         model = Defector
         fields = ["sex", "country", "provenance"]
 
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_narrative(self, queryset, name, value):
         return queryset.tagged_with(n.code for n in value) if value else queryset
 
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_outlet(self, queryset, name, value):
         return queryset.filter(pk__in=Defector.objects.filter(sources__outlet=value).values("pk"))
 
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_study(self, queryset, name, value):
         return queryset.in_window(value.window_start, value.window_end).excluding_synthetic()
 
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_narrative_all(self, queryset, name, value):
         for narrative in value:
             queryset = queryset.tagged_with([narrative.code])
         return queryset
 
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_region(self, queryset, name, value):
         return queryset.filter(region_q(value))
 
     def filter_search(self, queryset, name, value):
         return queryset.search(value)
+
+
+# The defector filters that also choose quotes (of the defectors they select).
+# Not narrative, q, outlet or ordering: on quotes those mean the quote's own tags,
+# text, source and order.
+QUOTE_DEFECTOR_FILTERS = (
+    "sex",
+    "country",
+    "country_not",
+    "region",
+    "reported_after",
+    "reported_before",
+    "reported_precision",
+    "provenance",
+    "study",
+)
+
+
+def visible_defectors(request):
+    """Case IDs a user may name: a restricted one is as unknown as a missing one."""
+    return Defector.objects.visible_to(getattr(request, "user", None))
+
+
+class QuoteFilterSet(filters.FilterSet):
+    """Quotes for /api/v1/quotes/. Besides its own filters it takes the defector
+    filters of QUOTE_DEFECTOR_FILTERS under the same names, applied by
+    DefectorFilterSet itself, so ``?sex=female`` means the same women here as on
+    /defectors/."""
+
+    # The queryset depends on the user, so the API document is told the type.
+    defector = extend_schema_field(OpenApiTypes.STR)(
+        filters.ModelMultipleChoiceFilter(
+            queryset=visible_defectors,
+            field_name="defector__case_id",
+            to_field_name="case_id",
+            help_text="Case ID of the defector quoted; repeat for several.",
+        )
+    )
+    narrative = filters.ModelMultipleChoiceFilter(
+        queryset=Narrative.objects.all(),
+        to_field_name="code",
+        method="filter_narrative",
+        help_text="Narrative code; repeat for several: quotes tagged with any of them.",
+    )
+    language = filters.MultipleChoiceFilter(
+        choices=LANGUAGE_CHOICES, help_text="ISO 639-1 code of the quote's language; repeat for several."
+    )
+    source = filters.ModelChoiceFilter(queryset=Source.objects.all(), help_text="ID of the source that printed it.")
+    outlet = filters.ModelChoiceFilter(
+        queryset=Outlet.objects.all(),
+        to_field_name="name",
+        field_name="source__outlet",
+        help_text="Exact name of the outlet that printed it, e.g. 'BBC News'.",
+    )
+    q = filters.CharFilter(method="filter_search", help_text="Words in the quote text or its English translation.")
+    ordering = filters.OrderingFilter(
+        fields=[("defector__case_id", "defector"), "language", "created_at", "id"],
+        help_text="defector, language, created_at or id, '-' before it for descending.",
+    )
+
+    class Meta:
+        model = Quote
+        fields = ["defector", "language", "source"]
+
+    def __init__(self, data=None, *args, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        data = data or {}
+        getlist = data.getlist if hasattr(data, "getlist") else (lambda key: [data[key]])
+        chosen = {key: getlist(key) for key in QUOTE_DEFECTOR_FILTERS if key in data}
+        self.defector_filterset = DefectorFilterSet(
+            _querydict(chosen), queryset=Defector.objects.all(), request=self.request
+        )
+
+    def is_valid(self):
+        return super().is_valid() and self.defector_filterset.is_valid()
+
+    @property
+    def errors(self):
+        return ErrorDict({**self.defector_filterset.errors, **self.form.errors})
+
+    def filter_queryset(self, queryset):
+        queryset = super().filter_queryset(queryset)
+        if self.defector_filterset.data:
+            queryset = queryset.filter(defector__in=self.defector_filterset.qs.order_by().values("pk"))
+        return queryset
+
+    @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
+    def filter_narrative(self, queryset, name, value):
+        if not value:
+            return queryset
+        return queryset.filter(pk__in=Quote.objects.filter(tags__narrative__in=value).values("pk"))
+
+    def filter_search(self, queryset, name, value):
+        return queryset.filter(Q(text__icontains=value) | Q(translation__icontains=value))
+
+
+def _querydict(lists: dict):
+    from django.http import QueryDict
+
+    query = QueryDict(mutable=True)
+    for key, values in lists.items():
+        query.setlist(key, values)
+    return query
+
+
+class SourceFilterSet(filters.FilterSet):
+    outlet = filters.ModelChoiceFilter(
+        queryset=Outlet.objects.all(), to_field_name="name", help_text="Exact outlet name, e.g. 'BBC News'."
+    )
+    language = filters.MultipleChoiceFilter(
+        choices=LANGUAGE_CHOICES, help_text="ISO 639-1 code of the item's language; repeat for several."
+    )
+    published_after = filters.DateFilter(field_name="published_on", lookup_expr="gte", help_text="Inclusive ISO date.")
+    published_before = filters.DateFilter(field_name="published_on", lookup_expr="lte", help_text="Inclusive ISO date.")
+    q = filters.CharFilter(field_name="title", lookup_expr="icontains", help_text="Words in the title.")
+    ordering = filters.OrderingFilter(
+        fields=["published_on", "title", "id"], help_text="published_on, title or id, '-' before it for descending."
+    )
+
+    class Meta:
+        model = Source
+        fields = ["outlet", "language"]
+
+
+class OutletFilterSet(filters.FilterSet):
+    kind = filters.ChoiceFilter(choices=Outlet.Kind.choices, help_text="newspaper, broadcaster, news_agency, ...")
+    country = filters.MultipleChoiceFilter(
+        choices=country_choices, help_text="ISO 3166-1 alpha-2 code of the outlet's country; repeat for several."
+    )
+    q = filters.CharFilter(field_name="name", lookup_expr="icontains", help_text="Words in the name.")
+    ordering = filters.OrderingFilter(fields=["name", "id"], help_text="name or id, '-' before it for descending.")
+
+    class Meta:
+        model = Outlet
+        fields = ["kind", "country"]

@@ -47,20 +47,23 @@ class DefectorQuerySet(models.QuerySet):
             from .models import Quote
 
             query = SearchQuery(text, search_type="websearch", config="simple")
-            quote_vector = SearchVector("text", "translation", config="simple")
-            quotes = Quote.objects.filter(defector=models.OuterRef("pk")).annotate(document=quote_vector)
-            quote_rank = quotes.annotate(rank=SearchRank(quote_vector, query)).order_by("-rank").values("rank")[:1]
+            quotes = Quote.objects.filter(defector=models.OuterRef("pk")).annotate(
+                document=SearchVector("text", "translation", config="simple")
+            )
+            quote_rank = quotes.annotate(rank=SearchRank(models.F("document"), query)).order_by("-rank").values("rank")
             name_vector = SearchVector("name", config="simple")
-            # Match with @@, never with rank > 0: ts_rank gives non-matching rows 1e-20
-            # for queries of compound words ("Al-Baghdadi"). Substring matches on the
-            # name keep partial words ("Barh") findable.
+            # Filter on the match itself (@@), not on rank > 0: ts_rank gives 1e-20,
+            # not 0, to a document that does not match, so every row would pass.
+            # Substring matches on the name keep partial words ("Barh") findable.
             return (
-                self.annotate(
-                    name_document=name_vector,
+                self.alias(name_document=name_vector)
+                .annotate(
                     search_rank=SearchRank(name_vector, query)
-                    + models.functions.Coalesce(quote_rank, 0.0, output_field=models.FloatField()),
+                    + models.functions.Coalesce(models.Subquery(quote_rank[:1]), 0.0, output_field=models.FloatField()),
                 )
-                .filter(Q(name_document=query) | Q(name__icontains=text) | models.Exists(quotes.filter(document=query)))
+                .filter(
+                    Q(name_document=query) | Q(models.Exists(quotes.filter(document=query))) | Q(name__icontains=text)
+                )
                 .order_by("-search_rank", "case_id")
             )
         return self.filter(

@@ -216,3 +216,20 @@ def quote_visible_to(user, quote_id) -> bool:
     from .models import Quote
 
     return can_view_restricted(user) or defector_visible_to(user, latest_value(Quote, quote_id, "defector_id"))
+
+
+def attach_narrative_codes(defectors) -> None:
+    """Attach ``narrative_codes`` (the codes of every narrative a defector's quotes
+    carry, in codebook order) to the defectors of one API page, in one query."""
+    defectors = list(defectors)
+    codes = defaultdict(list)
+    rows = (
+        Tag.objects.filter(quote__defector_id__in=[d.pk for d in defectors])
+        .values_list("quote__defector_id", "narrative__code")
+        .distinct()
+        .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
+    )
+    for defector_id, code in rows:
+        codes[defector_id].append(code)
+    for defector in defectors:
+        defector.narrative_codes = codes[defector.pk]

@@ -1,8 +1,16 @@
-"""Writes to defectors, sources and quotes. The admin, importer and API all come here."""
+"""Writes to defectors, sources, outlets and quotes. The admin, importer and API all come here.
+
+Every service runs the model's ``full_clean()`` first, so a bad value is a
+Django ValidationError naming the field (the API turns it into a 400 with that
+field, the admin shows it beside it). The change history's user comes from
+the request (simple_history's middleware; DRF sets the token's user on it).
+"""
+
+from collections.abc import Iterable
 
 from django.db import transaction
 
-from .models import Defector, Quote, Source
+from .models import Defector, Outlet, Quote, Source
 
 
 @transaction.atomic
@@ -22,3 +30,29 @@ def quote_save(*, quote: Quote) -> Quote:
 def defector_attach_quote_sources(*, defector: Defector) -> None:
     """Re-attach every source a defector is quoted from (after its sources were edited)."""
     defector.sources.add(*Source.objects.filter(quotes__defector=defector).distinct())
+
+
+@transaction.atomic
+def defector_save(*, defector: Defector, sources: Iterable[Source] | None = None) -> Defector:
+    """Validate and save a defector; ``sources`` (when given) replaces its sources,
+    keeping every source it is quoted from (see quote_save)."""
+    defector.full_clean()
+    defector.save()
+    if sources is not None:
+        defector.sources.set(sources)
+        defector_attach_quote_sources(defector=defector)
+    return defector
+
+
+@transaction.atomic
+def source_save(*, source: Source) -> Source:
+    source.full_clean()
+    source.save()
+    return source
+
+
+@transaction.atomic
+def outlet_save(*, outlet: Outlet) -> Outlet:
+    outlet.full_clean()
+    outlet.save()
+    return outlet

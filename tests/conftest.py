@@ -1,4 +1,5 @@
 import pytest
+from django.core.cache import cache
 
 from tests.factories import UserFactory
 
@@ -25,3 +26,11 @@ def analyst(db):
 def fast_password_hashing(settings):
     """Tests log in many times (login throttling, TOTP); the production hasher would take seconds."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def unthrottled():
+    """The API's throttles count requests in the cache; each test starts from zero."""
+    cache.clear()
+    yield
+    cache.clear()

@@ -1,0 +1,41 @@
+"""/api/v1/narratives/: the codebook, looked up by code (CONTRACT.md, "REST API")."""
+
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import serializers, viewsets
+
+from .models import Narrative
+from .services import narrative_save
+
+
+class NarrativeSerializer(serializers.ModelSerializer):
+    parent = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Narrative.objects.all(),
+        required=False,
+        allow_null=True,
+        help_text="Code of the parent narrative, for sub-themes.",
+    )
+
+    class Meta:
+        model = Narrative
+        fields = ["code", "name", "definition", "inclusion_notes", "exclusion_notes", "display_order", "colour"]
+        fields += ["parent"]
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The codebook, in display order"),
+    retrieve=extend_schema(summary="One narrative by code"),
+)
+class NarrativeViewSet(viewsets.ModelViewSet):
+    serializer_class = NarrativeSerializer
+    queryset = Narrative.objects.select_related("parent").order_by("display_order", "code")
+    lookup_field = "code"
+
+    def perform_create(self, serializer):
+        serializer.instance = narrative_save(narrative=Narrative(**serializer.validated_data))
+
+    def perform_update(self, serializer):
+        narrative = serializer.instance
+        for name, value in serializer.validated_data.items():
+            setattr(narrative, name, value)
+        serializer.instance = narrative_save(narrative=narrative)
