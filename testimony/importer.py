@@ -61,6 +61,7 @@ from simple_history.utils import bulk_update_with_history
 
 from narratives.models import Narrative, Tag
 
+from . import bulk
 from .access import can_view_restricted
 from .languages import ISO_639_1, language_name
 from .longform import COLUMNS, CONTRACT_COLUMNS
@@ -1018,6 +1019,16 @@ def defector_import(
     change_reason = change_reason[:100]  # simple_history's column width
     source = RowSource(rows)
     narrative_codes = list(Narrative.objects.order_by("display_order", "code").values_list("code", flat=True))
+    if bulk.available():
+        writer = _Writer(user=user, reason=change_reason, result=result)
+        try:
+            with transaction.atomic():
+                bulk.run(source, narrative_codes, writer, result, result.errors, progress)
+                if result.errors or dry_run:
+                    transaction.set_rollback(True)
+        except DatabaseError as exc:
+            result.errors.append(RowError(0, None, f"the database refused the import and nothing was written: {exc}"))
+        return _finish(result)
     index = _validate(source, narrative_codes, result.errors, progress)
     result.rows = index.rows
     if result.errors:
@@ -1030,6 +1041,11 @@ def defector_import(
                 transaction.set_rollback(True)
     except DatabaseError as exc:
         result.errors.append(RowError(0, None, f"the database refused the import and nothing was written: {exc}"))
+    return _finish(result)
+
+
+def _finish(result: ImportResult) -> ImportResult:
+    """Counts are only reported for an import that was (or would be) written."""
     if result.errors:
         result.created = result.updated = result.unchanged = 0
         result.outlets_created = result.sources_created = result.sources_updated = 0
