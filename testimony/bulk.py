@@ -243,7 +243,9 @@ def _run(cursor, source, narrative_codes, writer, result, errors, progress) -> N
 
     narrative_ids = writer.narrative_ids
     columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
-    cursor.execute(f"CREATE TEMPORARY TABLE imp_stage ({columns}) ON COMMIT DROP")
+    # work_mem: sorts and hashes over the staged rows (DISTINCT ON, joins) stay
+    # in memory instead of spilling to disk; LOCAL: for this transaction only.
+    cursor.execute(f"SET LOCAL work_mem = '64MB'; CREATE TEMPORARY TABLE imp_stage ({columns}) ON COMMIT DROP")
     state: dict[str, Any] = {"rows": 0, "present": None}
 
     def lines() -> Iterator[str]:
