@@ -155,17 +155,46 @@ class _Stager:
         self.codes: dict = {}
         self.no_source = "\t".join([NULL] * 9)
         self.no_quote = "\t".join([NULL] * 5)
+        self.last: tuple = (None, "")
+        self.last_source: tuple = (None, "")
 
     def line(self, row) -> str:
         d = row.defector
-        key = (row.case_id, *d.values())
+        if d is self.last[0]:  # the rows of a case share one dict (parse_row's cache)
+            defector = self.last[1]
+        else:
+            defector = self.defector(row.case_id, d)
+            self.last = (d, defector)
+        source = self.no_source
+        if row.source is not None:
+            s = row.source
+            if s is self.last_source[0]:
+                source = self.last_source[1]
+            else:
+                source = self.source(s)
+                self.last_source = (s, source)
+        quote = self.no_quote
+        if row.quote is not None:
+            q = row.quote
+            codes = self.codes.get(q["narratives"])
+            if codes is None:
+                codes = self.codes[q["narratives"]] = (
+                    "{" + ",".join(str(self.narrative_ids[c]) for c in q["narratives"]) + "}"
+                )
+            quote = "\t".join(
+                [_text(q["text"]), q["language"], _text(q["translation"]), _text(q.get("locator")), codes]
+            )
+        return f"{row.line}\t{defector}\t{source}\t{quote}\n"
+
+    def defector(self, case_id: str, d: dict) -> str:
+        key = (case_id, *d.values())
         defector = self.defectors.get(key)
         if defector is None:
             if len(self.defectors) > CACHE_SIZE:
                 self.defectors.clear()
             defector = self.defectors[key] = "\t".join(
                 [
-                    _text(row.case_id),
+                    _text(case_id),
                     _text(d["name"]),
                     d["sex"],
                     d["country"],
@@ -180,40 +209,29 @@ class _Stager:
                     d.get("defected_precision", NULL),
                 ]
             )
-        source = self.no_source
-        if row.source is not None:
-            s = row.source
-            key = tuple(s.values())
-            source = self.sources.get(key)
-            if source is None:
-                if len(self.sources) > CACHE_SIZE:
-                    self.sources.clear()
-                by_url = bool(s["url"])
-                source = self.sources[key] = "\t".join(
-                    [
-                        _text(s["outlet"]),
-                        _text(s["title"]),
-                        _text(s["url"]),
-                        _date(s["published_on"]),
-                        s.get("language") or NULL,
-                        _text(s.get("archived_url")),
-                        _date(s.get("accessed_on")),
-                        "" if by_url else _text(s["outlet"]),
-                        "" if by_url else _text(s["title"]),
-                    ]
-                )
-        quote = self.no_quote
-        if row.quote is not None:
-            q = row.quote
-            codes = self.codes.get(q["narratives"])
-            if codes is None:
-                codes = self.codes[q["narratives"]] = (
-                    "{" + ",".join(str(self.narrative_ids[c]) for c in q["narratives"]) + "}"
-                )
-            quote = "\t".join(
-                [_text(q["text"]), q["language"], _text(q["translation"]), _text(q.get("locator")), codes]
+        return defector
+
+    def source(self, s: dict) -> str:
+        key = tuple(s.values())
+        source = self.sources.get(key)
+        if source is None:
+            if len(self.sources) > CACHE_SIZE:
+                self.sources.clear()
+            by_url = bool(s["url"])
+            source = self.sources[key] = "\t".join(
+                [
+                    _text(s["outlet"]),
+                    _text(s["title"]),
+                    _text(s["url"]),
+                    _date(s["published_on"]),
+                    s.get("language") or NULL,
+                    _text(s.get("archived_url")),
+                    _date(s.get("accessed_on")),
+                    "" if by_url else _text(s["outlet"]),
+                    "" if by_url else _text(s["title"]),
+                ]
             )
-        return f"{row.line}\t{defector}\t{source}\t{quote}\n"
+        return source
 
 
 # --------------------------------------------------------------------------- the import

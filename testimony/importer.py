@@ -453,31 +453,41 @@ def parse_row(
     if errors:
         return None, errors
 
-    reported_on, reported_precision = values["reported_on"]
-    defector = {
-        "name": values["name"],
-        "sex": values["sex"],
-        "country": values["country"],
-        "reported_on": reported_on,
-        "reported_precision": reported_precision,
-    }
-    for column in ("provenance", "visibility", "role", "status", "notes"):
-        if column in values:
-            defector[column] = values[column]
-    if "defected_on" in values:
-        defector["defected_on"], defector["defected_precision"] = values["defected_on"]
+    # The defector and source dicts of a cached case or source are built once and
+    # shared by its rows (read-only for every consumer).
+    fields_key = ("defector fields", defector_key)
+    defector = cache.get(fields_key)
+    if defector is None:
+        reported_on, reported_precision = values["reported_on"]
+        defector = {
+            "name": values["name"],
+            "sex": values["sex"],
+            "country": values["country"],
+            "reported_on": reported_on,
+            "reported_precision": reported_precision,
+        }
+        for column in ("provenance", "visibility", "role", "status", "notes"):
+            if column in values:
+                defector[column] = values[column]
+        if "defected_on" in values:
+            defector["defected_on"], defector["defected_precision"] = values["defected_on"]
+        cache[fields_key] = defector
 
     row = ParsedRow(line=line, case_id=values["case_id"], defector=defector)
     if has_source:
-        row.source_key = source_key(outlet, title, url)
-        row.source = {"outlet": outlet, "title": title, "url": url, "published_on": values["source_published_on"]}
-        for column, attr in (
-            ("source_language", "language"),
-            ("source_archived_url", "archived_url"),
-            ("source_accessed_on", "accessed_on"),
-        ):
-            if column in values:
-                row.source[attr] = values[column]
+        fields_key = ("source fields", source_key_)
+        source = cache.get(fields_key)
+        if source is None:
+            fields = {"outlet": outlet, "title": title, "url": url, "published_on": values["source_published_on"]}
+            for column, attr in (
+                ("source_language", "language"),
+                ("source_archived_url", "archived_url"),
+                ("source_accessed_on", "accessed_on"),
+            ):
+                if column in values:
+                    fields[attr] = values[column]
+            source = cache[fields_key] = (source_key(outlet, title, url), fields)
+        row.source_key, row.source = source
     if quote_text:
         row.quote = {
             "text": quote_text,
