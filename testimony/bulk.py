@@ -100,10 +100,7 @@ def phase(name: str):
 
 def available() -> bool:
     """The bulk path needs PostgreSQL through psycopg2 (``copy_expert``)."""
-    if connection.vendor != "postgresql":
-        return False
-    connection.ensure_connection()
-    return hasattr(connection.connection.cursor(), "copy_expert")
+    return connection.vendor == "postgresql" and connection.Database.__name__ == "psycopg2"
 
 
 # --------------------------------------------------------------------------- COPY text format
