@@ -250,7 +250,7 @@ def run(source, narrative_codes, writer, result, errors, progress) -> None:
         cursor.execute(f"DROP TABLE IF EXISTS {', '.join(TEMPORARY_TABLES)}")
 
 
-TEMPORARY_TABLES = ("imp_stage", "imp_case", "imp_source", "imp_src", "imp_new", "imp_quote")
+TEMPORARY_TABLES = ("imp_stage", "imp_case", "imp_source", "imp_src", "imp_unchanged", "imp_new", "imp_quote")
 
 
 def _run(cursor, source, narrative_codes, writer, result, errors, progress) -> None:
@@ -259,8 +259,11 @@ def _run(cursor, source, narrative_codes, writer, result, errors, progress) -> N
     narrative_ids = writer.narrative_ids
     columns = ", ".join(f"{name} {kind}" for name, kind in STAGE_COLUMNS)
     # work_mem: sorts and hashes over the staged rows (DISTINCT ON, joins) stay
-    # in memory instead of spilling to disk; LOCAL: for this transaction only.
-    cursor.execute(f"SET LOCAL work_mem = '64MB'; CREATE TEMPORARY TABLE imp_stage ({columns}) ON COMMIT DROP")
+    # in memory instead of spilling to disk; LOCAL: for this transaction only;
+    # jit: compiling the big statements' expressions costs more than it saves.
+    cursor.execute(
+        f"SET LOCAL work_mem = '64MB'; SET LOCAL jit = off; CREATE TEMPORARY TABLE imp_stage ({columns}) ON COMMIT DROP"
+    )
     state: dict[str, Any] = {"rows": 0, "present": None}
 
     def lines() -> Iterator[str]:
@@ -300,13 +303,14 @@ def _run(cursor, source, narrative_codes, writer, result, errors, progress) -> N
 
 def _stage_cases_and_sources(cursor, rows: int) -> tuple[int, int]:
     """The first row of every case and every source; returns how many cases are new and how many stored."""
-    if rows > 1000:  # the planner's row estimates for the joins that follow
+    analyze = _analyze(rows)
+    if analyze:
         cursor.execute("ANALYZE imp_stage")
     cursor.execute(
         "CREATE TEMPORARY TABLE imp_case ON COMMIT DROP AS "
         "SELECT f.*, d.id AS existing_id FROM "
         "(SELECT DISTINCT ON (case_id) * FROM imp_stage ORDER BY case_id, line) f "
-        "LEFT JOIN testimony_defector d ON d.case_id = f.case_id"
+        f"LEFT JOIN testimony_defector d ON d.case_id = f.case_id{'; ANALYZE imp_case' if analyze else ''}"
     )
     cursor.execute(
         "CREATE TEMPORARY TABLE imp_source ON COMMIT DROP AS "
@@ -338,6 +342,12 @@ def _check(cursor, source, narrative_codes, errors) -> None:
             source_conflicts.append((line, importer.source_key(outlet, title, url), first))
     if case_conflicts or source_conflicts:
         errors.extend(importer._describe_conflicts(source, narrative_codes, case_conflicts, source_conflicts))
+
+
+def _analyze(rows: int) -> bool:
+    """Whether to ANALYZE the temporary tables: PostgreSQL never does it by itself,
+    and without statistics it plans the joins of a big file as nested loops."""
+    return rows > 1000
 
 
 def _quote(name: str) -> str:
@@ -386,6 +396,9 @@ class _Bulk:
             self.outlets()
             self.sources()
         if stored:
+            with phase("stored cases: find the unchanged ones"):
+                stored -= self.unchanged_cases()
+        if stored:
             with phase("stored cases (per-case comparison)"):
                 self.existing_cases()
         if not new or self.result.errors:
@@ -422,6 +435,7 @@ class _Bulk:
             f"LEFT JOIN {table} u ON i.url <> '' AND u.url = i.url AND u.url <> '' "
             f"LEFT JOIN LATERAL (SELECT x.id FROM {table} x WHERE i.url = '' AND x.outlet_id = o.id "
             "AND x.title = i.title ORDER BY x.url <> '', x.id LIMIT 1) t ON true"
+            + ("; ANALYZE imp_src" if _analyze(self.result.rows) else "")
         )
         # Stored sources take the file's values; a file without the URL (or
         # without an optional column) keeps the stored one.
@@ -458,6 +472,70 @@ class _Bulk:
 
     # ----- defectors, quotes and tags
 
+    def unchanged_cases(self) -> int:
+        """Stored cases that the file repeats exactly, found in SQL (a re-import
+        changes nothing and need not compare them case by case); returns how many.
+
+        Conservative: a case goes to :meth:`existing_cases` unless its defector
+        columns, its set of sources and its quotes (source, text, language,
+        translation, locator when the file has the column, set of narratives)
+        are all equal, no quote repeats a (source, text), and the user may
+        change it (restricted cases are reported there)."""
+        from .importer import PREVIEW_LIMIT
+
+        key = "i.url = s.url AND i.k_outlet = s.k_outlet AND i.k_title = s.k_title"
+        locator = "locator, " if "quote_locator" in self.present else ""
+        fields = [f"d.{c} = c.{c}" for c in ("name", "sex", "country", "reported_on", "reported_precision")]
+        fields += [f"(c.{c} IS NULL OR d.{c} = c.{c})" for c in ("provenance", "visibility", "role", "status", "notes")]
+        fields.append(
+            "(c.defected_precision IS NULL OR (d.defected_on IS NOT DISTINCT FROM c.defected_on "
+            "AND d.defected_precision = c.defected_precision))"
+        )
+        if not self.writer.may_change_restricted:
+            fields.append("d.visibility <> 'restricted'")
+        tags = _quote(Tag._meta.db_table)
+        # Row estimates of these aggregates joined on many conditions come out at
+        # one row, and a nested loop over them is quadratic: joins by hash or merge.
+        self.cursor.execute(
+            "SET LOCAL enable_nestloop = off; CREATE TEMPORARY TABLE imp_unchanged ON COMMIT DROP AS "
+            "WITH file_links AS (SELECT s.case_id, array_agg(DISTINCT i.source_id ORDER BY i.source_id) AS ids "
+            f"FROM imp_stage s JOIN imp_src i ON {key} GROUP BY s.case_id), "
+            "file_quotes AS (SELECT case_id, count(*) AS n, count(DISTINCT (source_id, quote)) AS distinct_n, "
+            "array_agg(r ORDER BY r) AS quotes FROM (SELECT s.case_id, i.source_id, s.quote, "
+            f"ROW(i.source_id, s.quote, s.q_language, s.translation, {locator.replace('locator', 's.locator')}"
+            "(SELECT coalesce(array_agg(DISTINCT x ORDER BY x), '{}') FROM unnest(s.narratives) x))::text AS r "
+            f"FROM imp_stage s JOIN imp_src i ON {key} WHERE s.quote IS NOT NULL) f GROUP BY case_id), "
+            "stored AS (SELECT existing_id AS id FROM imp_case WHERE existing_id IS NOT NULL), "
+            "stored_links AS (SELECT l.defector_id, array_agg(DISTINCT l.source_id ORDER BY l.source_id) AS ids "
+            f"FROM {_quote(Defector.sources.through._meta.db_table)} l JOIN stored ON stored.id = l.defector_id "
+            "GROUP BY l.defector_id), "
+            "stored_tags AS (SELECT t.quote_id, array_agg(DISTINCT t.narrative_id ORDER BY t.narrative_id) AS ids "
+            f"FROM {tags} t JOIN {_quote(Quote._meta.db_table)} q ON q.id = t.quote_id "
+            "JOIN stored ON stored.id = q.defector_id GROUP BY t.quote_id), "
+            "stored_quotes AS (SELECT defector_id, count(*) AS n, count(DISTINCT (source_id, text)) AS distinct_n, "
+            "array_agg(r ORDER BY r) AS quotes FROM (SELECT q.defector_id, q.source_id, q.text, "
+            f"ROW(q.source_id, q.text, q.language, q.translation, {locator.replace('locator', 'q.locator')}"
+            "coalesce(t.ids, '{}'))::text AS r "
+            f"FROM {_quote(Quote._meta.db_table)} q JOIN stored ON stored.id = q.defector_id "
+            "LEFT JOIN stored_tags t ON t.quote_id = q.id) q GROUP BY defector_id) "
+            f"SELECT c.case_id FROM imp_case c JOIN {_quote(Defector._meta.db_table)} d ON d.id = c.existing_id "
+            "LEFT JOIN file_links fl ON fl.case_id = c.case_id LEFT JOIN stored_links sl ON sl.defector_id = d.id "
+            "LEFT JOIN file_quotes fq ON fq.case_id = c.case_id LEFT JOIN stored_quotes sq ON sq.defector_id = d.id "
+            f"WHERE {' AND '.join(fields)} AND fl.ids IS NOT DISTINCT FROM sl.ids "
+            "AND fq.quotes IS NOT DISTINCT FROM sq.quotes "
+            "AND fq.n IS NOT DISTINCT FROM fq.distinct_n AND sq.n IS NOT DISTINCT FROM sq.distinct_n; "
+            "SET LOCAL enable_nestloop = on"
+        )
+        self.cursor.execute(
+            "SELECT (SELECT count(*) FROM imp_unchanged), "
+            "ARRAY(SELECT case_id FROM imp_unchanged ORDER BY case_id LIMIT %s)",
+            [max(PREVIEW_LIMIT - len(self.result.case_ids["unchanged"]), 0)],
+        )
+        count, case_ids = self.cursor.fetchone()
+        self.result.unchanged += count
+        self.result.case_ids["unchanged"].extend(case_ids)
+        return count
+
     def existing_cases(self) -> None:
         """Cases already stored: compared and updated case by case, as on the portable path."""
         from . import importer
@@ -469,7 +547,8 @@ class _Bulk:
         with connection.chunked_cursor() as rows:
             rows.execute(
                 f"SELECT {', '.join('s.' + n for n in names)}, c.line FROM imp_stage s "
-                "JOIN imp_case c ON c.case_id = s.case_id WHERE c.existing_id IS NOT NULL ORDER BY s.case_id, s.line"
+                "JOIN imp_case c ON c.case_id = s.case_id WHERE c.existing_id IS NOT NULL "
+                "AND c.case_id NOT IN (SELECT case_id FROM imp_unchanged) ORDER BY s.case_id, s.line"
             )
             for values in rows:
                 row = dict(zip(names, values, strict=False))

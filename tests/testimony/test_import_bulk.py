@@ -12,12 +12,13 @@ import pytest
 from django.apps import apps
 from django.db import connection
 
-from narratives.models import Tag
+from narratives.models import Narrative, Tag
 from testimony import bulk, importer
 from testimony.importer import defector_import
-from testimony.longform import COLUMNS
+from testimony.longform import COLUMNS, CONTRACT_COLUMNS
 from testimony.models import Defector, Outlet, Quote, Source
 from testimony.synthetic import synthetic_rows
+from tests.factories import TagFactory, UserFactory
 from tests.testimony.test_importer import row, snapshot, to_csv
 
 
@@ -80,17 +81,23 @@ def history() -> dict:
     """The history an import leaves, without ids: records per model, type, user and
     reason, and per defector record the sources of its m2m snapshot."""
     m2m = apps.get_model("testimony", "HistoricalDefector_sources")
+
+    def ordered(values):
+        return sorted(values, key=lambda record: ["" if v is None else str(v) for v in record])
+
     records = {
-        model.__name__: sorted(
+        model.__name__: ordered(
             model.history.values_list("history_type", "history_user__username", "history_change_reason")
         )
         for model in HISTORY_MODELS
     }
-    records["defector sources"] = sorted(
+    records["defector sources"] = ordered(
         m2m.objects.values_list("history__case_id", "history__history_type", "source__title")
     )
-    records["defector fields"] = sorted(Defector.history.values_list("case_id", "history_type", "name", "notes"))
-    records["quote fields"] = sorted(Quote.history.values_list("history_type", "text", "translation", "language"))
+    records["defector fields"] = ordered(Defector.history.values_list("case_id", "history_type", "name", "notes"))
+    records["quote fields"] = ordered(
+        Quote.history.values_list("history_type", "text", "translation", "language", "locator")
+    )
     return records
 
 
@@ -121,6 +128,7 @@ def files():
 
 
 def test_bulk_and_portable_paths_leave_the_same_database_and_history(postgresql, monkeypatch, researcher):
+    monkeypatch.setattr(bulk, "_analyze", lambda rows: True)  # as for a big file: statistics on the staged rows
     first, corrected = files()
     outcomes = {}
     for bulk_path in (True, False):
@@ -131,7 +139,8 @@ def test_bulk_and_portable_paths_leave_the_same_database_and_history(postgresql,
         result = defector_import(rows=corrected, user=researcher, change_reason="corrected")
         assert result.ok, result.errors[:3]
         counts = (result.created, result.updated, result.unchanged, result.sources_created, result.sources_updated)
-        outcomes[bulk_path] = (counts, result.case_ids, snapshot(), history())
+        case_ids = {outcome: sorted(ids) for outcome, ids in result.case_ids.items()}  # the order is the path's
+        outcomes[bulk_path] = (counts, case_ids, snapshot(), history())
         again = defector_import(rows=corrected, user=researcher, change_reason="again")
         assert (again.created, again.updated, again.unchanged) == (0, 0, 60)
         assert history() == outcomes[bulk_path][3]  # a re-import adds no history
@@ -155,3 +164,57 @@ def test_bulk_path_reports_conflicts_like_the_portable_path(postgresql, monkeypa
     assert reports[True] == reports[False]
     assert [line for line in itertools.chain(reports[True]) if "line 4, column name" in line]
     assert not Defector.objects.exists()
+
+
+def tricky_files():
+    """Stored cases the SQL search for unchanged cases must not mistake: a changed
+    locator, a quote given twice, a tag by a coder on top of the file's, a source
+    dropped from a case, a case repeated exactly, changed defector columns and a
+    country spelled differently."""
+    columns = [*CONTRACT_COLUMNS, "quote_locator", "notes", "defected_on"]
+    dropped = {"source_title": "Gone", "source_url": "https://gone.example.org/1", "quote": ""}
+    dropped.update(quote_language="", narratives="")
+    first = [
+        row(case_id="A", quote="Same.", quote_locator="p1"),
+        row(case_id="B", quote="Twice."),
+        row(case_id="B", quote="Twice."),
+        row(case_id="C", quote="Coded.", narratives="infighting"),
+        row(case_id="D", **dropped),
+        row(case_id="D", quote="Kept."),
+        row(case_id="E", notes="same"),
+        row(case_id="F", name="Old name"),
+        row(case_id="G", defected_on="2014"),
+        row(case_id="H", country="SY"),
+        row(case_id="I", sex="male"),
+    ]
+    changes = {"A": {"quote_locator": "p2"}, "F": {"name": "New name"}, "G": {"defected_on": "2014-06"}}
+    changes.update(H={"country": "Syria"}, I={"sex": "f"})  # H: the same code, so unchanged
+    second = [{**r, **changes.get(r["case_id"], {})} for r in first if r["source_title"] != "Gone"]
+    return to_csv(first, columns), to_csv(second, columns)
+
+
+def test_bulk_and_portable_paths_agree_on_tricky_stored_cases(postgresql, monkeypatch):
+    first, second = tricky_files()
+    outcomes = {}
+    for bulk_path in (True, False):
+        wipe()
+        monkeypatch.setattr(importer, "BULK", False)
+        assert defector_import(rows=first).created == 9
+        coded = Quote.objects.get(text="Coded.")
+        TagFactory(quote=coded, narrative=Narrative.objects.get(code="infighting"), coder=UserFactory())
+        monkeypatch.setattr(importer, "BULK", bulk_path)
+        result = defector_import(rows=second)
+        assert result.ok, result.errors
+        case_ids = {outcome: sorted(ids) for outcome, ids in result.case_ids.items()}
+        outcomes[bulk_path] = (case_ids, snapshot(), history())
+    updated, unchanged = ["A", "D", "F", "G", "I"], ["B", "C", "E", "H"]
+    assert outcomes[True][0] == {"created": [], "updated": updated, "unchanged": unchanged}
+    assert outcomes[True] == outcomes[False]
+
+
+def test_a_restricted_stored_case_is_refused_on_both_paths_even_when_unchanged(postgresql, monkeypatch, researcher):
+    defector_import(rows=to_csv([row(visibility="restricted")], [*CONTRACT_COLUMNS, "visibility"]))
+    for bulk_path in (True, False):
+        monkeypatch.setattr(importer, "BULK", bulk_path)
+        result = defector_import(rows=to_csv([row()]), user=researcher)
+        assert [(e.line, e.column) for e in result.errors] == [(2, "case_id")]
