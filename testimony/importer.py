@@ -9,8 +9,9 @@ transaction:
 - *PostgreSQL* (:mod:`testimony.bulk`): one pass over the file streams the
   parsed rows by ``COPY`` into a temporary table; conflicts between rows of
   a case or a source are found there by joins; new cases are written set by
-  set with ``INSERT ... SELECT`` (history included), cases already stored go
-  through the per-case comparison below.
+  set with ``INSERT ... SELECT`` (history included); stored cases the file
+  repeats exactly are found in SQL, the other stored cases go through the
+  per-case comparison below.
 - *Elsewhere* (SQLite), the portable path, in two passes so that memory does
   not hold the whole file:
 
@@ -39,7 +40,7 @@ sources (the m2m history the utilities skip). Every record carries the
 importing user and a change reason. The bulk path writes the same records.
 
 Speed (bench/bench_import.py, README "Import and export"): 50,000 new
-defectors (142,083 rows) on PostgreSQL import at about 5,500-7,900 rows/s
+defectors (142,083 rows) on PostgreSQL import at about 5,300-7,900 rows/s
 depending on the shared machine's load (the portable path: 2,900-3,100);
 where the time goes is printed per phase by the bench.
 """
