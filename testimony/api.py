@@ -228,6 +228,7 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         sources = data.pop("sources", None)
         serializer.instance = services.defector_save(defector=Defector(**data), sources=sources)
+        serializer.instance.quote_count = 0  # the list's annotation; a new defector has no quotes yet
         self.log_identity([serializer.instance])
 
     def perform_update(self, serializer):
