@@ -13,6 +13,8 @@ BASE="http://127.0.0.1:$PORT"
 MAX_EXAMPLES="${SCHEMATHESIS_MAX_EXAMPLES:-20}"
 # A fixed seed keeps CI deterministic; SCHEMATHESIS_SEED=<n> explores other inputs.
 SEED="${SCHEMATHESIS_SEED:-2015}"
+# SCHEMATHESIS_PHASES=coverage,examples,fuzzing adds boundary values of every parameter (slow).
+PHASES="${SCHEMATHESIS_PHASES:-examples,fuzzing}"
 WORKDIR="$(mktemp -d /tmp/testimony_api_schemathesis.XXXXXX)"
 export DATABASE_URL="sqlite:///$WORKDIR/db.sqlite3"
 export TESTIMONY_PUBLIC_READ=1
@@ -46,7 +48,7 @@ curl -fsS -o /dev/null "$BASE/api/schema/" || { echo "server did not start" >&2;
 
 ST=(.venv/bin/schemathesis run "$BASE/api/schema/"
   --checks not_a_server_error,response_schema_conformance
-  --phases examples,fuzzing
+  --phases "$PHASES"
   --max-examples "$MAX_EXAMPLES"
   --seed "$SEED"
   --generation-database none
