@@ -14,6 +14,7 @@ class Action(models.TextChoices):
     IDENTITY_VIEW = "identity_view", "Identity fields viewed (web or admin)"
     API_IDENTITY_VIEW = "api_identity_view", "Identity fields viewed (API)"
     REPORT_DOWNLOAD = "report_download", "Report download"
+    BACKUP = "backup", "Database backup (identity fields included)"
 
 
 class AccessEvent(models.Model):

@@ -23,9 +23,12 @@ def record_access(
     parameters: Mapping | None = None,
     record_count: int | None = None,
     case_ids: Iterable[str] = (),
+    username: str = "",
 ) -> AccessEvent:
     """Append one event. From a request, the path, query string, filter
-    parameters and client address are taken from it unless given."""
+    parameters and client address are taken from it unless given.
+    ``username`` names whoever acted without an account (a command run by an
+    operating-system user); a signed-in user's own name always wins."""
     if action not in Action.values:
         raise ValueError(f"Unknown audit action {action!r}; expected one of {', '.join(Action.values)}.")
     # A Django HttpRequest or a DRF Request (which wraps one and is not a subclass).
@@ -42,7 +45,7 @@ def record_access(
     authenticated = bool(user is not None and user.is_authenticated)
     return AccessEvent.objects.create(
         user=user if authenticated else None,
-        username=user.get_username() if authenticated else "",
+        username=user.get_username() if authenticated else username,
         action=action,
         path=path or "",
         query_string=query_string,

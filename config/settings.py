@@ -166,6 +166,8 @@ COUNTRIES_OVERRIDE = {"XX": "Unnamed in sources"}
 
 # `loaddata icsr_2015` finds the study fixture in the project's fixtures/ folder (CONTRACT.md).
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
+# SQLite backups: dumpdata's JSON with microseconds kept (testimony/backup_json.py).
+SERIALIZATION_MODULES = {"backup-json": "testimony.backup_json"}
 
 # The REST API (README, "REST API"). Token first, so that a request without
 # credentials gets a 401 with "WWW-Authenticate: Token"; no HTTP Basic: passwords

@@ -10,7 +10,8 @@ content types and permissions included, loaded into emptied tables: not
 ``--natural-foreign``/``--natural-primary``, because history rows keep
 foreign keys to records deleted since (natural keys cannot be looked up for
 those, so dumpdata fails) and refer to records by id (renumbered records
-would lose their history).
+would lose their history). Its timestamps keep their microseconds
+(``testimony/backup_json.py``; Django's own JSON keeps milliseconds).
 """
 
 import datetime
@@ -73,7 +74,7 @@ def backup(path: Path) -> Path:
         args, env = pg_command("pg_dump")
         run([*args, "--format=custom", f"--file={path}", settings.DATABASES["default"]["NAME"]], env)
     else:
-        call_command("dumpdata", exclude=SQLITE_EXCLUDE, output=str(path), indent=1, verbosity=0)
+        call_command("dumpdata", exclude=SQLITE_EXCLUDE, format="backup-json", output=str(path), indent=1, verbosity=0)
     return path
 
 

@@ -1,14 +1,19 @@
-"""export_defectors [--format csv|json] [--output FILE] (CONTRACT.md).
+"""export_defectors [--format csv|json] [--output FILE] [--user NAME] (CONTRACT.md).
 
 Writes every defector, restricted ones included (the command line is the
 database's custodian, and import(export(db)) must give the database back),
-but never identity fields.
+but never identity fields. Every run is an export in the access log, like the
+web's: restricted records leave the database here too.
 """
 
 from django.core.management.base import BaseCommand
 
+from audit.models import Action
+from audit.services import record_access
 from testimony.longform import write_csv, write_json
 from testimony.models import Defector
+
+from ._operator import os_operator, user_option
 
 
 class Command(BaseCommand):
@@ -17,8 +22,10 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--format", choices=["csv", "json"], default="csv")
         parser.add_argument("--output", "-o", help="File to write (default: standard output).")
+        parser.add_argument("--user", help="Username recorded in the access log (default: the operating-system login).")
 
-    def handle(self, *args, format, output, **options):
+    def handle(self, *args, format, output, user, **options):
+        account = user_option(user)
         writer = write_csv if format == "csv" else write_json
         defectors = Defector.objects.order_by("case_id")
         if output:
@@ -26,7 +33,15 @@ class Command(BaseCommand):
                 count = writer(defectors, out)
             self.stderr.write(f"Wrote {count} {'rows' if format == 'csv' else 'defectors'} to {output}.")
         else:
-            writer(defectors, _Unterminated(self.stdout))
+            count = writer(defectors, _Unterminated(self.stdout))
+        record_access(
+            request_or_user=account,
+            username=os_operator(),
+            action=Action.EXPORT_CSV if format == "csv" else Action.EXPORT_JSON,
+            path="manage.py export_defectors",
+            parameters={"format": format, "output": output or "stdout"},
+            record_count=count,
+        )
 
 
 class _Unterminated:

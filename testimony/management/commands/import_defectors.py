@@ -7,11 +7,12 @@ bar shows on stderr when the import takes more than a moment.
 
 from pathlib import Path
 
-from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
 from testimony.importer import defector_import
+
+from ._operator import user_option
 
 
 class Command(BaseCommand):
@@ -26,12 +27,7 @@ class Command(BaseCommand):
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file.")
-        importer = None
-        if user:
-            try:
-                importer = get_user_model().objects.get(username=user)
-            except get_user_model().DoesNotExist:
-                raise CommandError(f"--user {user}: no such user.") from None
+        importer = user_option(user)
 
         bars = {}
 
