@@ -1,7 +1,16 @@
+import os
+
 import pytest
 from django.core.cache import cache
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory
+
+# CI must be deterministic: the property tests draw the same examples on every
+# run (and on every machine) unless HYPOTHESIS_PROFILE=explore asks for new ones.
+hypothesis_settings.register_profile("deterministic", max_examples=25, derandomize=True, database=None)
+hypothesis_settings.register_profile("explore", max_examples=500)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "deterministic"))
 
 
 @pytest.fixture
