@@ -22,9 +22,10 @@ class ExactJSONEncoder(DjangoJSONEncoder):
 
 
 class Serializer(django_json.Serializer):
-    def _init_options(self):
-        super()._init_options()
-        self.json_kwargs["cls"] = ExactJSONEncoder
+    def serialize(self, queryset, **options):
+        # The JSON serializer hands unknown options to json.dump, and takes its
+        # encoder from ``cls`` when one is given.
+        return super().serialize(queryset, **{"cls": ExactJSONEncoder, **options})
 
 
 Deserializer = django_json.Deserializer

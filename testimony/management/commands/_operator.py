@@ -7,6 +7,8 @@ import getpass
 from django.contrib.auth import get_user_model
 from django.core.management.base import CommandError
 
+from audit.services import record_access
+
 
 def user_option(username: str | None):
     """The user named by ``--user``, None when not given; unknown names stop the command."""
@@ -18,7 +20,12 @@ def user_option(username: str | None):
         raise CommandError(f"--user {username}: no such user.") from None
 
 
-def os_operator() -> str:
+def record_command_access(*, user, command: str, **event):
+    """Log a command's export or backup as the ``--user`` account or, without one, the OS login."""
+    return record_access(request_or_user=user, username=_os_operator(), path=f"manage.py {command}", **event)
+
+
+def _os_operator() -> str:
     """The access log's name for a command run without --user."""
     try:
         login = getpass.getuser()

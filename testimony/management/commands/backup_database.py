@@ -10,10 +10,9 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from audit.models import Action
-from audit.services import record_access
 from testimony.backup import BackupError, backup, default_filename
 
-from ._operator import os_operator, user_option
+from ._operator import record_command_access, user_option
 
 
 class Command(BaseCommand):
@@ -25,11 +24,10 @@ class Command(BaseCommand):
 
     def handle(self, *args, output, user, **options):
         path = output or Path(settings.BASE_DIR) / "backups" / default_filename()
-        record_access(
-            request_or_user=user_option(user),
-            username=os_operator(),
+        record_command_access(
+            user=user_option(user),
+            command="backup_database",
             action=Action.BACKUP,
-            path="manage.py backup_database",
             parameters={"output": str(path)},
         )
         try:

@@ -9,11 +9,10 @@ web's: restricted records leave the database here too.
 from django.core.management.base import BaseCommand
 
 from audit.models import Action
-from audit.services import record_access
 from testimony.longform import write_csv, write_json
 from testimony.models import Defector
 
-from ._operator import os_operator, user_option
+from ._operator import record_command_access, user_option
 
 
 class Command(BaseCommand):
@@ -34,11 +33,10 @@ class Command(BaseCommand):
             self.stderr.write(f"Wrote {count} {'rows' if format == 'csv' else 'defectors'} to {output}.")
         else:
             count = writer(defectors, _Unterminated(self.stdout))
-        record_access(
-            request_or_user=account,
-            username=os_operator(),
+        record_command_access(
+            user=account,
+            command="export_defectors",
             action=Action.EXPORT_CSV if format == "csv" else Action.EXPORT_JSON,
-            path="manage.py export_defectors",
             parameters={"format": format, "output": output or "stdout"},
             record_count=count,
         )
