@@ -8,7 +8,7 @@ class TestimonyAdminSite(admin.AdminSite):
 
     Unlike django_otp.admin.OTPAdminSite it lets staff without a TOTP device in:
     researchers need no second factor; identity custodians need it only to see
-    identity fields (testimony.access.can_view_identity).
+    identity fields (accounts.access.can_view_identity).
     """
 
     login_form = OTPAdminLoginForm

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from testimony.roles import ANALYST, ROLE_NAMES
+from accounts.roles import ANALYST, ROLE_NAMES
 
 # Researchers and custodians work in the admin; analysts only read the site.
 STAFF_ROLES = frozenset(ROLE_NAMES) - {ANALYST}

@@ -3,14 +3,14 @@
 Web views, the API, the exports and the admin call ``record_access`` with the
 request (or, for management commands, the user); ``record_identity_view`` is
 the shortcut for pages that show identity fields, and records only when the
-viewer may actually see them (testimony.access.can_view_identity).
+viewer may actually see them (accounts.access.can_view_identity).
 """
 
 from collections.abc import Iterable, Mapping
 
 from django.http import HttpRequest
 
-from testimony.access import can_view_identity
+from accounts.access import can_view_identity
 
 from .models import AccessEvent, Action
 

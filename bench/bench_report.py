@@ -97,7 +97,7 @@ def in_list(codes) -> str:
 def hand_sql() -> list[str]:
     """The report's tables in plain SQL, as a careful developer would write them by hand
     (region lists and the study's periods are spelled out from the same constants)."""
-    from reports.regions import MAPPED_COUNTRIES, REGIONS
+    from testimony.regions import MAPPED_COUNTRIES, REGIONS
 
     regions = {slug: f"country IN {in_list(codes)}" for slug, (_, codes) in REGIONS.items()}
     regions["other"] = f"country NOT IN {in_list(MAPPED_COUNTRIES)} AND country <> ''"

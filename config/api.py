@@ -13,13 +13,13 @@ from rest_framework import exceptions, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 
-from testimony.access import can_browse
+from accounts.access import can_browse
 
 NON_FIELD = "non_field_errors"
 
 
 class ReadOrModelPermissions(DjangoModelPermissions):
-    """Reads follow testimony.access.can_browse (anonymous visitors only while
+    """Reads follow accounts.access.can_browse (anonymous visitors only while
     TESTIMONY_PUBLIC_READ is on); writes need the model's add/change/delete
     permission, which the Researcher role has and the Analyst role has not."""
 

@@ -31,7 +31,7 @@ DATABASE_URL = os.environ.get("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite
 # are public press reports, so this is on in development and off in production.
 TESTIMONY_PUBLIC_READ = env_flag("TESTIMONY_PUBLIC_READ", DEBUG)
 # Identity custodians must have passed a TOTP step at login to see identity
-# fields (testimony.access.can_view_identity): on in production, off in development.
+# fields (accounts.access.can_view_identity): on in production, off in development.
 TESTIMONY_REQUIRE_OTP_FOR_IDENTITY = env_flag("TESTIMONY_REQUIRE_OTP_FOR_IDENTITY", not DEBUG)
 # Statistical disclosure control (reports.disclosure): in report figures and
 # breakdowns, counts below this are shown as "<N" to users without

@@ -2,7 +2,7 @@
 
 from django.db.models import Count, Prefetch, Q
 
-from testimony.access import can_view_restricted
+from accounts.access import can_view_restricted
 from testimony.models import Quote
 
 from .models import Narrative, Tag

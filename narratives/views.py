@@ -2,8 +2,8 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import condition
 from django.views.generic import ListView
 
+from accounts.access import BrowseRequiredMixin
 from testimony import selectors as testimony_selectors
-from testimony.access import BrowseRequiredMixin
 
 from . import selectors
 from .models import Narrative

@@ -10,7 +10,7 @@ from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from testimony.access import can_browse
+from accounts.access import can_browse
 from testimony.filters import DefectorFilterSet
 
 from .disclosure import protect_for
@@ -20,7 +20,7 @@ from .subset import subset_defectors, subset_filterset
 
 
 class CanBrowse(BasePermission):
-    """Anonymous readers only while TESTIMONY_PUBLIC_READ is on (testimony.access)."""
+    """Anonymous readers only while TESTIMONY_PUBLIC_READ is on (accounts.access)."""
 
     def has_permission(self, request, view):
         return can_browse(request.user)

@@ -13,7 +13,7 @@ cell can still be worked out by subtraction (README, "Security").
 
 import copy
 
-from testimony.access import masked, min_cell_for
+from accounts.access import masked, min_cell_for
 
 HIDDEN = "hidden"  # the verdict of a figure whose computed value is not shown
 

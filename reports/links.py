@@ -11,9 +11,9 @@ from django.http import QueryDict
 from django.urls import reverse
 
 from testimony.models import Precision
+from testimony.regions import UNKNOWN
 
 from .measures import Period, parse_measure
-from .regions import UNKNOWN
 from .selectors import PRECISE, period_rule
 
 # Parameters whose values are intersected (any-of filters) or accumulated (all-of filters).

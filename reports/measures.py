@@ -7,7 +7,7 @@ researchers can add figures of later studies in the admin:
 - ``total_defectors``, ``male_defectors``, ``female_defectors``,
   ``unknown_sex_defectors``, ``country_count``, ``narrative_count``;
 - ``defectors_from_SY`` (one country), ``defectors_from_western_europe``
-  (a region or grouping of reports/regions.py), ``defectors_not_from_GB_SY``
+  (a region or grouping of testimony/regions.py), ``defectors_not_from_GB_SY``
   (anyone but these countries, including unknown);
 - periods, counted at month precision: ``defectors_2015`` (a year),
   ``defectors_2015_07`` (a month), ``defectors_jun_aug_2015``,
@@ -22,7 +22,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from .regions import COUNTRY_GROUPS, REGIONS
+from testimony.regions import COUNTRY_GROUPS, REGIONS
 
 MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
 MONTHS = {name.lower(): number for name, number in MONTHS.items()}

@@ -28,11 +28,11 @@ from django_countries import countries
 
 from narratives.models import Narrative, Tag
 from testimony.models import Defector, Precision
+from testimony.regions import UNKNOWN, partition, region_q
 
 from .measures import Measure, Period, parse_measure
 from .models import Study
 from .reconcile import NOT_COMPUTABLE, judge
-from .regions import UNKNOWN, partition, region_q
 
 SEXES = [s for s, _ in Defector.Sex.choices]
 PRECISE = [Precision.DAY, Precision.MONTH]

@@ -6,16 +6,16 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
 
+from accounts.access import BrowseRequiredMixin, can_view_restricted
 from audit.models import Action
 from audit.services import record_access
-from testimony.access import BrowseRequiredMixin, can_view_restricted
 from testimony.models import Defector
+from testimony.regions import region_label
 
 from . import charts, links
 from .disclosure import HIDDEN, is_masked, protect_for
 from .measures import Period
 from .models import Qualifier, Study
-from .regions import region_label
 from .render import as_csv, as_json
 from .selectors import NOT_PRECISE, study_report
 from .subset import subset_defectors, subset_filterset, subset_params

@@ -11,11 +11,11 @@ from django.contrib.admin.utils import unquote
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.access import can_view_identity
 from audit.services import record_identity_view
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
-from .access import can_view_identity
 from .models import Defector, Outlet, Quote, Source
 from .selectors import defector_visible_to, quote_visible_to
 from .services import defector_attach_quote_sources, quote_save

@@ -3,7 +3,7 @@
 Thin viewsets: the queryset comes from the selectors (``visible_to(user)``,
 so a restricted record is a 404 for whoever may not see it), filtering from
 the same FilterSets as the pages, writes from the services, access from
-testimony.access. Identity fields are in a defector's JSON only for holders
+accounts.access. Identity fields are in a defector's JSON only for holders
 of ``testimony.view_identity``; each response that shows them is logged.
 """
 
@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_f
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
 
+from accounts.access import can_view_identity
 from audit.models import Action
 from audit.services import record_identity_view
 from config.api import with_tiebreak
@@ -21,7 +22,6 @@ from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
 from . import selectors, services
-from .access import can_view_identity
 from .filters import QUOTE_DEFECTOR_FILTERS, DefectorFilterSet, OutletFilterSet, QuoteFilterSet, SourceFilterSet
 from .models import Defector, Outlet, Quote, Source
 

@@ -8,7 +8,7 @@ class TestimonyConfig(AppConfig):
     verbose_name = "Testimony"
 
     def ready(self):
-        from .roles import sync_role_permissions
+        from accounts.roles import sync_role_permissions
 
         # Permissions are created in post_migrate, after data migrations run,
         # so the roles receive theirs here (idempotent, every migrate).

@@ -11,10 +11,10 @@ from drf_spectacular.utils import extend_schema_field
 
 from narratives.models import Narrative
 from reports.models import Study
-from reports.regions import region_choices, region_q
 
 from .languages import LANGUAGE_CHOICES
 from .models import Defector, Outlet, Precision, Quote, Source
+from .regions import region_choices, region_q
 
 
 def country_choices():

@@ -69,10 +69,10 @@ from django.utils import timezone
 from django_countries import countries
 from simple_history.utils import bulk_update_with_history
 
+from accounts.access import can_view_restricted
 from narratives.models import Narrative, Tag
 
 from . import bulk
-from .access import can_view_restricted
 from .languages import ISO_639_1, language_name
 from .longform import COLUMNS, CONTRACT_COLUMNS
 from .models import Defector, Outlet, Precision, Provenance, Quote, Role, Sex, Source, Status, Visibility

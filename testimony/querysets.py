@@ -8,7 +8,7 @@ that decides it.
 from django.db import connection, models
 from django.db.models import Count, Q
 
-from .access import can_view_restricted
+from accounts.access import can_view_restricted
 
 
 class DefectorQuerySet(models.QuerySet):

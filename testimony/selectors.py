@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Q
 from django_countries import countries
 
+from accounts.access import can_view_restricted
 from narratives.models import Narrative, Tag
 
-from .access import can_view_restricted
 from .filters import DefectorFilterSet
 from .models import Defector, Outlet, Source
 

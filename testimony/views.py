@@ -8,12 +8,12 @@ from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
 
+from accounts.access import BrowseRequiredMixin, can_browse, can_view_identity, masked, min_cell_for
 from audit.models import Action
 from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
 from . import selectors
-from .access import BrowseRequiredMixin, can_browse, can_view_identity, masked, min_cell_for
 from .filters import DefectorFilterSet
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source

@@ -1,5 +1,5 @@
 """Create the role groups. Their permissions are (re)assigned after every
-migrate by testimony.roles.sync_role_permissions, since permissions for
+migrate by accounts.roles.sync_role_permissions, since permissions for
 models added later only exist once post_migrate has run."""
 
 from django.db import migrations

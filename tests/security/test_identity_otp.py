@@ -3,9 +3,9 @@
 import pytest
 from django.urls import reverse
 
+from accounts.access import can_view_identity
 from accounts.services import totp_device_enrol
 from audit.models import AccessEvent
-from testimony.access import can_view_identity
 from tests.accounts.test_login import PASSWORD, current_code
 from tests.factories import DefectorFactory
 

@@ -6,8 +6,8 @@ import sys
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
+from accounts.roles import ROLE_NAMES
 from accounts.services import user_create
-from testimony.roles import ROLE_NAMES
 
 
 def validation_messages(error: ValidationError) -> list[str]:
