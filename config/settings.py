@@ -85,6 +85,11 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
 ]
+# The study a defector filter ``?study=<code>`` names (testimony.filters): reports
+# sits above testimony, so the settings name its model, as AUTH_USER_MODEL names
+# the user model, rather than testimony importing reports. Any model with a unique
+# ``code`` and ``window_start`` / ``window_end`` dates serves.
+TESTIMONY_STUDY_MODEL = "reports.Study"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
