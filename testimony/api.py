@@ -88,12 +88,9 @@ class DefectorSerializer(CountryFieldMixin, serializers.ModelSerializer):
             selectors.attach_narrative_codes([defector])
         return defector.narrative_codes
 
-    def validate_case_id(self, value):
-        if self.instance is not None and value != self.instance.case_id:
-            raise serializers.ValidationError("The case ID is the record's stable identifier and cannot change.")
-        return value
-
     def validate(self, attrs):
+        if self.instance is not None and "case_id" in attrs:
+            services.defector_case_id_check(defector=self.instance, case_id=attrs["case_id"])
         # Refused rather than ignored: a client that believes it saved a location must learn it did not.
         refused = [name for name in Defector.IDENTITY_FIELDS if name in self.initial_data]
         if refused and not _shows_identity(self):
