@@ -3,6 +3,8 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
 
+from config.services import model_update
+
 from .models import Narrative
 from .services import narrative_save
 
@@ -36,6 +38,5 @@ class NarrativeViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         narrative = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(narrative, name, value)
+        model_update(instance=narrative, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = narrative_save(narrative=narrative)

@@ -18,6 +18,7 @@ from audit.models import Action
 from audit.services import record_identity_view
 from config.api import with_tiebreak
 from config.api_schema import filter_parameters
+from config.services import model_update
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
@@ -232,8 +233,7 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         sources = data.pop("sources", None)
         defector = serializer.instance
-        for name, value in data.items():
-            setattr(defector, name, value)
+        model_update(instance=defector, fields=serializer.fields, data=data)  # identity ones only if shown
         serializer.instance = services.defector_save(defector=defector, sources=sources)
         self.log_identity([defector])
 
@@ -270,8 +270,7 @@ class QuoteViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         narratives = data.pop("narratives", None)
         quote = serializer.instance
-        for name, value in data.items():
-            setattr(quote, name, value)
+        model_update(instance=quote, fields=serializer.fields, data=data)
         serializer.instance = self._save(quote, narratives)
 
     def _save(self, quote, narratives):
@@ -297,8 +296,7 @@ class SourceViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         source = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(source, name, value)
+        model_update(instance=source, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = services.source_save(source=source)
 
 
@@ -316,6 +314,5 @@ class OutletViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         outlet = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(outlet, name, value)
+        model_update(instance=outlet, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = services.outlet_save(outlet=outlet)
