@@ -1,4 +1,4 @@
-# Two commands for a newcomer: `make run` and `make test` (CONTRACT.md).
+# Two commands for a newcomer: `make run` and `make test` (docs/contract.md).
 # Everything they need is installed here, into .venv, from requirements*.txt.
 
 PYTHON ?= python3

@@ -1,4 +1,4 @@
-"""/api/v1/narratives/: the codebook, looked up by code (CONTRACT.md, "REST API")."""
+"""/api/v1/narratives/: the codebook, looked up by code (docs/contract.md, "REST API")."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets

@@ -1,4 +1,4 @@
-"""/api/v1/defectors/, quotes/, sources/ and outlets/ (CONTRACT.md, "REST API").
+"""/api/v1/defectors/, quotes/, sources/ and outlets/ (docs/contract.md, "REST API").
 
 Thin viewsets: the queryset comes from the selectors (``visible_to(user)``,
 so a restricted record is a 404 for whoever may not see it), filtering from

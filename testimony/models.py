@@ -166,7 +166,7 @@ class Defector(models.Model):
 
     Provenance = Provenance
 
-    # Fields that could expose a person to reprisal (CONTRACT.md, "Identity
+    # Fields that could expose a person to reprisal (docs/contract.md, "Identity
     # protection"): shown only to holders of testimony.view_identity.
     IDENTITY_FIELDS = ("legal_name", "current_location", "contact_notes")
 
