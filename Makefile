@@ -1,4 +1,4 @@
-# Two commands for a newcomer: `make run` and `make test` (CONTRACT.md).
+# Two commands for a newcomer: `make run` and `make test` (docs/contract.md).
 # Everything they need is installed here, into .venv, from requirements*.txt.
 
 PYTHON ?= python3
@@ -31,6 +31,7 @@ test: install
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks print ratios measured in one run (bench/bench_*.py); they use
@@ -66,4 +67,4 @@ format: install
 	$(BIN)/ruff check --fix .
 
 clean:
-	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache .import_linter_cache .grimp_cache

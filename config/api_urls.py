@@ -1,4 +1,4 @@
-"""URLs under /api/v1/ (CONTRACT.md, "REST API")."""
+"""URLs under /api/v1/ (docs/contract.md, "REST API")."""
 
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter

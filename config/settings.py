@@ -1,7 +1,7 @@
 """Settings for the defector testimony database.
 
 Every environment variable is read here, at the top, and nowhere else
-(CONTRACT.md, "Configuration"). With none set the project runs in local
+(docs/contract.md, "Configuration"). With none set the project runs in local
 development mode; ``DEBUG=0`` switches to production mode, which refuses to
 start without ``SECRET_KEY`` and ``ALLOWED_HOSTS``.
 """
@@ -85,6 +85,11 @@ INSTALLED_APPS = [
     "accounts",
     "audit",
 ]
+# The study a defector filter ``?study=<code>`` names (testimony.filters): reports
+# sits above testimony, so the settings name its model, as AUTH_USER_MODEL names
+# the user model, rather than testimony importing reports. Any model with a unique
+# ``code`` and ``window_start`` / ``window_end`` dates serves.
+TESTIMONY_STUDY_MODEL = "reports.Study"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -161,10 +166,10 @@ STORAGES = {
 }
 
 # The unnamed 17th country of the ICSR 2015 study is recorded honestly as a
-# user-assigned code rather than guessed (ICSR_2015_FIGURES.md).
+# user-assigned code rather than guessed (docs/icsr-2015.md).
 COUNTRIES_OVERRIDE = {"XX": "Unnamed in sources"}
 
-# `loaddata icsr_2015` finds the study fixture in the project's fixtures/ folder (CONTRACT.md).
+# `loaddata icsr_2015` finds the study fixture in the project's fixtures/ folder (docs/contract.md).
 FIXTURE_DIRS = [BASE_DIR / "fixtures"]
 # SQLite backups: dumpdata's JSON with microseconds kept (testimony/backup_json.py).
 SERIALIZATION_MODULES = {"backup-json": "testimony.backup_json"}

@@ -6,6 +6,7 @@ from testimony.models import Quote
 from testimony.selectors import latest_value, quote_visible_to
 
 from .models import Narrative, Tag
+from .services import quote_tag
 
 
 @admin.register(Narrative)
@@ -35,7 +36,11 @@ class TagAdmin(VisibleHistoryAdmin):
         return quote_visible_to(request.user, latest_value(Tag, object_id, "quote_id"))
 
     def save_model(self, request, obj, form, change):
-        if obj.coder_id is None and not change:
-            obj.coder = request.user
-        obj.full_clean()
-        super().save_model(request, obj, form, change)
+        if change:
+            obj.full_clean()
+            super().save_model(request, obj, form, change)
+            return
+        # A new tag is coded through the service, by the signed-in researcher unless the form names a coder.
+        tag = quote_tag(quote=obj.quote, narrative=obj.narrative, coder=obj.coder or request.user, note=obj.note)
+        obj.pk = tag.pk  # the admin logs and redirects to ``obj``
+        obj.refresh_from_db()

@@ -1,7 +1,9 @@
-"""/api/v1/narratives/: the codebook, looked up by code (CONTRACT.md, "REST API")."""
+"""/api/v1/narratives/: the codebook, looked up by code (docs/contract.md, "REST API")."""
 
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import serializers, viewsets
+
+from config.services import model_update
 
 from .models import Narrative
 from .services import narrative_save
@@ -36,6 +38,5 @@ class NarrativeViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         narrative = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(narrative, name, value)
+        model_update(instance=narrative, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = narrative_save(narrative=narrative)

@@ -8,8 +8,19 @@ from .models import Narrative, Tag
 
 
 @transaction.atomic
-def quote_tag(*, quote, narrative: Narrative, coder=None) -> Tag:
-    tag, _ = Tag.objects.get_or_create(quote=quote, narrative=narrative, coder=coder)
+def quote_tag(*, quote, narrative: Narrative, coder=None, note: str = "") -> Tag:
+    """Code ``quote`` with ``narrative`` as ``coder`` (None for the study fixture
+    and imports). Every tag the admin or the API adds comes through here, so the
+    coder is recorded the same way everywhere. Coding a quote again with the same
+    narrative by the same coder keeps the one tag (taking a new note if given)."""
+    tag = Tag.objects.filter(quote=quote, narrative=narrative, coder=coder).first()
+    if tag is None:
+        tag = Tag(quote=quote, narrative=narrative, coder=coder, note=note)
+    elif not note or note == tag.note:
+        return tag
+    tag.note = note
+    tag.full_clean()
+    tag.save()
     return tag
 
 
@@ -25,8 +36,8 @@ def quote_set_narratives(*, quote, narratives: Iterable[Narrative], coder=None) 
     for tag in quote.tags.exclude(narrative_id__in=wanted):
         tag.delete()
     present = set(quote.tags.values_list("narrative_id", flat=True))
-    for narrative_id in wanted - present:
-        Tag.objects.create(quote=quote, narrative_id=narrative_id, coder=coder)
+    for narrative in Narrative.objects.filter(pk__in=wanted - present):
+        quote_tag(quote=quote, narrative=narrative, coder=coder)
 
 
 @transaction.atomic

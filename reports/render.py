@@ -24,10 +24,6 @@ def as_json(report: dict) -> str:
     return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
 
 
-def _percent(value) -> str:
-    return "" if value is None else f"{value:.4f}"
-
-
 def _value(figure: dict, field: str) -> str:
     value = figure[field]
     if value is None:

@@ -163,7 +163,7 @@ def _summary(scope, *, study, periods, measures) -> dict:
 def study_report(*, study: Study, defectors=None, include_synthetic: bool = False) -> dict:
     """The study's figures and tables over its window (or over a subset of defectors).
 
-    Returns the JSON shape of CONTRACT.md (``study``, ``window``, ``figures``,
+    Returns the JSON shape of docs/contract.md (``study``, ``window``, ``figures``,
     ``tables``) plus extra keys: ``title``, ``scope``, ``countries`` (with
     names), ``measures`` (every computed quantity by name) and
     ``restricted_defectors``.

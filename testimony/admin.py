@@ -137,6 +137,11 @@ class DefectorAdmin(VisibleHistoryAdmin):
 
         return import_urls(self) + super().get_urls()
 
+    def get_readonly_fields(self, request, obj=None):
+        # A saved case ID never changes (services.defector_case_id_check).
+        readonly = super().get_readonly_fields(request, obj)
+        return readonly if obj is None else [*readonly, "case_id"]
+
     def get_fieldsets(self, request, obj=None):
         if can_view_identity(request.user):
             return [*self.fieldsets, self.identity_fieldset]

@@ -1,4 +1,4 @@
-"""/api/v1/defectors/, quotes/, sources/ and outlets/ (CONTRACT.md, "REST API").
+"""/api/v1/defectors/, quotes/, sources/ and outlets/ (docs/contract.md, "REST API").
 
 Thin viewsets: the queryset comes from the selectors (``visible_to(user)``,
 so a restricted record is a 404 for whoever may not see it), filtering from
@@ -18,6 +18,7 @@ from audit.models import Action
 from audit.services import record_identity_view
 from config.api import with_tiebreak
 from config.api_schema import filter_parameters
+from config.services import model_update
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
@@ -88,12 +89,9 @@ class DefectorSerializer(CountryFieldMixin, serializers.ModelSerializer):
             selectors.attach_narrative_codes([defector])
         return defector.narrative_codes
 
-    def validate_case_id(self, value):
-        if self.instance is not None and value != self.instance.case_id:
-            raise serializers.ValidationError("The case ID is the record's stable identifier and cannot change.")
-        return value
-
     def validate(self, attrs):
+        if self.instance is not None and "case_id" in attrs:
+            services.defector_case_id_check(defector=self.instance, case_id=attrs["case_id"])
         # Refused rather than ignored: a client that believes it saved a location must learn it did not.
         refused = [name for name in Defector.IDENTITY_FIELDS if name in self.initial_data]
         if refused and not _shows_identity(self):
@@ -235,8 +233,7 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         sources = data.pop("sources", None)
         defector = serializer.instance
-        for name, value in data.items():
-            setattr(defector, name, value)
+        model_update(instance=defector, fields=serializer.fields, data=data)  # identity ones only if shown
         serializer.instance = services.defector_save(defector=defector, sources=sources)
         self.log_identity([defector])
 
@@ -273,8 +270,7 @@ class QuoteViewSet(viewsets.ModelViewSet):
         data = dict(serializer.validated_data)
         narratives = data.pop("narratives", None)
         quote = serializer.instance
-        for name, value in data.items():
-            setattr(quote, name, value)
+        model_update(instance=quote, fields=serializer.fields, data=data)
         serializer.instance = self._save(quote, narratives)
 
     def _save(self, quote, narratives):
@@ -300,8 +296,7 @@ class SourceViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         source = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(source, name, value)
+        model_update(instance=source, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = services.source_save(source=source)
 
 
@@ -319,6 +314,5 @@ class OutletViewSet(viewsets.ModelViewSet):
 
     def perform_update(self, serializer):
         outlet = serializer.instance
-        for name, value in serializer.validated_data.items():
-            setattr(outlet, name, value)
+        model_update(instance=outlet, fields=serializer.fields, data=serializer.validated_data)
         serializer.instance = services.outlet_save(outlet=outlet)

@@ -3,6 +3,8 @@ and the report drill-downs, so a permalink means the same set everywhere;
 and the API's FilterSets for quotes, sources and outlets."""
 
 import django_filters as filters
+from django.apps import apps
+from django.conf import settings
 from django.db.models import Q
 from django.forms.utils import ErrorDict
 from django_countries import countries
@@ -10,7 +12,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from narratives.models import Narrative
-from reports.models import Study
 
 from .languages import LANGUAGE_CHOICES
 from .models import Defector, Outlet, Precision, Quote, Source
@@ -19,6 +20,13 @@ from .regions import region_choices, region_q
 
 def country_choices():
     return [(code, name) for code, name in countries]
+
+
+def studies(request):
+    """The studies a report drill-down may name. Their model lives in reports,
+    which imports testimony, so settings.TESTIMONY_STUDY_MODEL names it instead of
+    an import here (the layers in pyproject.toml, README "Development")."""
+    return apps.get_model(settings.TESTIMONY_STUDY_MODEL)._default_manager.all()
 
 
 class DefectorFilterSet(filters.FilterSet):
@@ -50,7 +58,7 @@ class DefectorFilterSet(filters.FilterSet):
     )
     # Report drill-downs: each count on /reports/<code>/ links to the defectors behind it.
     study = filters.ModelChoiceFilter(
-        queryset=Study.objects.all(),
+        queryset=studies,
         to_field_name="code",
         method="filter_study",
         help_text="Study code, e.g. icsr-2015: defectors reported inside its window, synthetic records excluded.",

@@ -8,7 +8,7 @@ from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .languages import LANGUAGE_CHOICES
-from .querysets import DefectorQuerySet, QuoteQuerySet, SourceQuerySet
+from .querysets import DefectorQuerySet, QuoteQuerySet
 from .validators import validate_not_future
 
 
@@ -134,7 +134,6 @@ class Source(models.Model):
     accessed_on = models.DateField(null=True, blank=True, validators=[validate_not_future])
 
     history = HistoricalRecords()
-    objects = SourceQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
@@ -167,7 +166,7 @@ class Defector(models.Model):
 
     Provenance = Provenance
 
-    # Fields that could expose a person to reprisal (CONTRACT.md, "Identity
+    # Fields that could expose a person to reprisal (docs/contract.md, "Identity
     # protection"): shown only to holders of testimony.view_identity.
     IDENTITY_FIELDS = ("legal_name", "current_location", "contact_notes")
 

@@ -1,4 +1,4 @@
-"""Query vocabulary for defectors, sources and quotes.
+"""Query vocabulary for defectors and quotes.
 
 Every surface (HTML pages, exports, API, report drill-downs, admin) asks
 ``visible_to(user)`` which defectors a user may see: this is the one place
@@ -74,15 +74,7 @@ class DefectorQuerySet(models.QuerySet):
         return self.annotate(quote_count=Count("quotes", distinct=True))
 
 
-class SourceQuerySet(models.QuerySet):
-    def with_defector_count(self):
-        return self.annotate(defector_count=Count("defectors", distinct=True))
-
-
 class QuoteQuerySet(models.QuerySet):
-    def tagged_with(self, code: str):
-        return self.filter(tags__narrative__code=code).distinct()
-
     def visible_to(self, user):
         """Quotes of defectors the user may see."""
         if can_view_restricted(user):

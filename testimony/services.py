@@ -8,9 +8,12 @@ the request (simple_history's middleware; DRF sets the token's user on it).
 
 from collections.abc import Iterable
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .models import Defector, Outlet, Quote, Source
+
+CASE_ID_FIXED = "The case ID is the record's stable identifier and cannot change."
 
 
 @transaction.atomic
@@ -32,10 +35,23 @@ def defector_attach_quote_sources(*, defector: Defector) -> None:
     defector.sources.add(*Source.objects.filter(quotes__defector=defector).distinct())
 
 
+def defector_case_id_check(*, defector: Defector, case_id: str) -> None:
+    """A saved defector keeps its case ID for good: the study's tables, exported
+    CSV files, permalinks and the API's URLs all cite defectors by it, and an
+    import matches rows to records by it. The admin shows it read-only once
+    saved and the API refuses a change with this same message."""
+    if defector.pk is None:
+        return
+    saved = Defector.objects.filter(pk=defector.pk).values_list("case_id", flat=True).first()
+    if saved is not None and case_id != saved:
+        raise ValidationError({"case_id": CASE_ID_FIXED}, code="case_id_fixed")
+
+
 @transaction.atomic
 def defector_save(*, defector: Defector, sources: Iterable[Source] | None = None) -> Defector:
     """Validate and save a defector; ``sources`` (when given) replaces its sources,
     keeping every source it is quoted from (see quote_save)."""
+    defector_case_id_check(defector=defector, case_id=defector.case_id)
     defector.full_clean()
     defector.save()
     if sources is not None:

@@ -1,5 +1,5 @@
 """The four narratives of the ICSR 2015 study, defined in our own words from
-the press coverage in shared/data (CONTRACT.md fixes the codes)."""
+the press coverage of the study (docs/icsr-2015.md; docs/contract.md fixes the codes)."""
 
 from django.db import migrations
 

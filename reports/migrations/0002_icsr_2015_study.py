@@ -1,6 +1,6 @@
-"""The ICSR 2015 study and one published figure per row of
-shared/data/ICSR_2015_FIGURES.md, so that ``regenerate_report icsr-2015``
-works on any migrated database (CONTRACT.md). The data live here, frozen,
+"""The ICSR 2015 study and one published figure per row of the table in
+docs/icsr-2015.md, so that ``regenerate_report icsr-2015`` works on any
+migrated database (docs/contract.md). The data live here, frozen,
 rather than imported from app code, so later edits cannot change history.
 
 Shares are stored as the fraction the *wording* states ("nearly two thirds"
@@ -23,7 +23,7 @@ STUDY = {
     "url": "https://icsr.info/",
     "notes": (
         "The report's own tables were not available; the figures come from its summary, ICSR's page and "
-        "press coverage (shared/data/ICSR_2015_FIGURES.md). Status V: stated in the source; I: inferred "
+        "press coverage (docs/icsr-2015.md in the project). Status V: stated in the source; I: inferred "
         "from stated figures. The URL is ICSR's site: the report's own address is not recorded in our sources."
     ),
 }

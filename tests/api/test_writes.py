@@ -4,6 +4,7 @@ import pytest
 
 from narratives.models import Narrative
 from testimony.models import Defector, Outlet, Quote
+from testimony.services import CASE_ID_FIXED
 
 from .conftest import MARKERS
 
@@ -109,11 +110,24 @@ def test_custodian_researcher_sets_identity_fields(api, records, custodian):
     assert Defector.objects.get(case_id="API-002").current_location == "Elsewhere"
 
 
-def test_the_case_id_cannot_change(api, records, researcher):
+@pytest.mark.parametrize("method", ["patch", "put"])
+def test_the_case_id_cannot_change(api, records, researcher, method):
     api.force_authenticate(researcher)
-    response = api.patch("/api/v1/defectors/API-002/", {"case_id": "API-999"}, format="json")
+    body = {**NEW_DEFECTOR, "case_id": "API-999", "name": "Renamed"}
+    response = getattr(api, method)("/api/v1/defectors/API-002/", body, format="json")
     assert response.status_code == 400
-    assert list(response.json()["errors"]) == ["case_id"]
+    # The service's rule and message (testimony.services.defector_case_id_check), as in the admin.
+    assert response.json()["errors"] == {"case_id": [CASE_ID_FIXED]}
+    assert Defector.objects.get(pk=records["man"].pk).case_id == "API-002"
+    assert Defector.objects.get(pk=records["man"].pk).name == "Abu Test"  # nothing else was saved either
+
+
+def test_a_put_that_repeats_the_case_id_saves(api, records, researcher):
+    api.force_authenticate(researcher)
+    body = {**NEW_DEFECTOR, "case_id": "API-002", "name": "Renamed"}
+    response = api.put("/api/v1/defectors/API-002/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert Defector.objects.get(case_id="API-002").name == "Renamed"
 
 
 def test_researcher_cannot_write_a_restricted_defector(api, records, researcher):

@@ -13,18 +13,8 @@ from django.db import transaction
 from testimony.models import Defector, Quote
 
 GOLDEN = Path(__file__).resolve().parent.parent / "golden" / "icsr_2015_report.json"
-# CI clones the project beside shared/; a developer's worktree sits one level deeper.
-PRESS = next(
-    (
-        p
-        for p in (
-            Path(settings.BASE_DIR).parent / "shared" / "data",
-            Path(settings.BASE_DIR).parents[1] / "shared" / "data",
-        )
-        if p.is_dir()
-    ),
-    Path(settings.BASE_DIR).parent / "shared" / "data",
-)
+# The project's record of the study's sources; the press articles themselves are not in the repository.
+STUDY_DOC = Path(settings.BASE_DIR) / "docs" / "icsr-2015.md"
 
 pytestmark = pytest.mark.django_db
 
@@ -128,15 +118,18 @@ def test_published_cases_and_reconstructed_records(icsr_study):
     assert not Defector.objects.exclude(legal_name="", current_location="", contact_notes="").exists()
 
 
-def test_every_quote_is_tagged_and_printed_verbatim_in_the_press_articles(icsr_study):
-    if not PRESS.is_dir():
-        pytest.skip(f"the press articles are not beside the project ({PRESS})")
-    articles = "\n".join(p.read_text(encoding="utf-8") for p in PRESS.glob("0*.txt"))
-    quotes = list(Quote.objects.prefetch_related("narratives"))
-    assert len(quotes) == 4
-    for quote in quotes:
-        assert quote.text in articles, quote.text
-        assert quote.narratives.exists(), quote.text
+def documented_quotes():
+    """(case ID, quote, narrative) rows of docs/icsr-2015.md, "The fixture's quotes, as printed"."""
+    section = STUDY_DOC.read_text(encoding="utf-8").split("## The fixture's quotes, as printed")[1].split("\n## ")[0]
+    rows = [line.strip("| ").split(" | ") for line in section.splitlines() if line.startswith("| ICSR15-")]
+    return {(case.split(",")[0], quote, narrative) for case, quote, _where, narrative in rows}
+
+
+def test_every_quote_is_tagged_and_printed_verbatim_as_the_study_doc_records(icsr_study):
+    quotes = list(Quote.objects.select_related("defector").prefetch_related("narratives"))
+    fixture = {(q.defector.case_id, q.text, n.code) for q in quotes for n in q.narratives.all()}
+    assert len(quotes) == 4 and all(q.narratives.exists() for q in quotes)
+    assert fixture == documented_quotes()
 
 
 def test_loading_the_fixture_twice_changes_nothing(icsr_study):

@@ -1,5 +1,5 @@
 """The permission matrix: every role x every surface, asserting that identity values and
-restricted records appear exactly where allowed (CONTRACT.md, "Identity protection").
+restricted records appear exactly where allowed (docs/contract.md, "Identity protection").
 
 Two defectors carry unique marker strings: PUBLIC is a public record, RESTRICTED a
 restricted one; both have identity fields set and a tagged quote. Each surface is fetched

@@ -117,6 +117,18 @@ def test_defector_form_errors_say_what_to_fix(client, researcher):
     assert not Defector.objects.exists()
 
 
+def test_the_case_id_is_read_only_once_saved(client, researcher, quoted_defector):
+    client.force_login(researcher)
+    url = reverse("admin:testimony_defector_change", args=[quoted_defector.pk])
+    body = client.get(url).content.decode()
+    assert 'name="case_id"' not in body and "ADM-1" in body  # shown, not editable
+    data = defector_form(SourceFactory(), case_id="ADM-2", name="renamed", **{"quotes-TOTAL_FORMS": "0"})
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert list(Defector.objects.values_list("case_id", "name")) == [("ADM-1", "renamed")]
+    assert 'name="case_id"' in client.get(reverse("admin:testimony_defector_add")).content.decode()
+
+
 def test_quote_admin_edits_narratives(client, researcher, quoted_defector):
     client.force_login(researcher)
     quote = quoted_defector.quotes.get()

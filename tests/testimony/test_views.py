@@ -153,6 +153,7 @@ FILTER_CASES = [
     ("reported_after=2015-08-01&reported_before=2015-08-01", ["A-01"]),  # month precision counts as the 1st
     ("provenance=reconstructed", ["A-03"]),
     ("provenance=synthetic", ["A-05"]),
+    ("study=icsr-2015", ["A-01", "A-02", "A-03", "A-04", "A-06"]),  # its window 2014-01-01..2015-08-31, not synthetic
     ("q=killed", ["A-01"]),
     ("q=Walid", ["A-04"]),
     ("q=electricity", ["A-05"]),
@@ -275,6 +276,7 @@ def test_restricted_records_hidden_are_counted_but_not_shown(client, analyst, da
         ("sex=other", "Select a valid choice"),
         ("narrative=no-such-code", "Select a valid choice"),
         ("outlet=Nowhere+Times", "Select a valid choice"),
+        ("study=icsr-1999", "Select a valid choice"),  # the study model is reports' (settings.TESTIMONY_STUDY_MODEL)
     ],
 )
 def test_bad_filters_show_the_error_and_no_rows(client, dataset, query, message):
@@ -381,7 +383,8 @@ def test_export_hides_restricted_records_and_identity_fields(client, analyst, cu
 
 
 @pytest.mark.parametrize(
-    ("query", "field"), [("country=ZZ", "country"), ("reported_after=2015-13-40", "reported_after")]
+    ("query", "field"),
+    [("country=ZZ", "country"), ("reported_after=2015-13-40", "reported_after"), ("study=icsr-1999", "study")],
 )
 def test_export_with_bad_filters_is_a_400_naming_the_field(client, dataset, query, field):
     response = client.get(f"{EXPORT}?{query}")

@@ -1,4 +1,4 @@
-"""``regenerate_report icsr-2015 --format text|json|csv|markdown [--strict]`` (CONTRACT.md)."""
+"""``regenerate_report icsr-2015 --format text|json|csv|markdown [--strict]`` (docs/contract.md)."""
 
 from django.core.management.base import BaseCommand, CommandError
 

@@ -1,4 +1,4 @@
-"""export_defectors [--format csv|json] [--output FILE] [--user NAME] (CONTRACT.md).
+"""export_defectors [--format csv|json] [--output FILE] [--user NAME] (docs/contract.md).
 
 Writes every defector, restricted ones included (the command line is the
 database's custodian, and import(export(db)) must give the database back),

@@ -1,4 +1,4 @@
-"""generate_synthetic --defectors N [--seed S] (CONTRACT.md): synthetic cases through the import service."""
+"""generate_synthetic --defectors N [--seed S] (docs/contract.md): synthetic cases through the import service."""
 
 from django.core.management.base import BaseCommand, CommandError
 

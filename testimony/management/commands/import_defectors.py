@@ -1,4 +1,4 @@
-"""import_defectors FILE [--dry-run] (CONTRACT.md): all or nothing.
+"""import_defectors FILE [--dry-run] (docs/contract.md): all or nothing.
 
 Prints every bad row and exits 1 without writing; otherwise imports in one
 transaction and prints the summary (created, updated, unchanged). A progress
