@@ -15,7 +15,8 @@ from one country in one month").
   its months. A hidden count whose atoms are a linear combination of shown
   counts can be worked out (total minus the other cells), so further counts
   are hidden, shown as ``"≥min_cell"``, until none can: the smallest non-zero
-  count of the same table first (the classic rule), the grand total never.
+  count of the same table first (the classic rule), the grand total only when
+  nothing else will do (every cell of a table small: 7 women from 7 countries).
   Hidden counts whose known sum pins each of them (two hidden cells adding up
   to 2, or to 2 x (min_cell - 1)) are treated alike.
 - The same quantity is hidden everywhere it appears: a table cell, the list
@@ -262,6 +263,13 @@ def _exposed(cells, hidden: set, min_cell: int):
     for c in small:
         by_table.setdefault(c.key[:-1], []).append(c)
     groups += [tuple(group) for group in by_table.values() if len(group) > 2]
+    # ... and those of one table inside another count (the countries of a region).
+    for outer in cells:
+        inside: dict = {}
+        for c in small:
+            if c is not outer and c.atoms <= outer.atoms:
+                inside.setdefault(c.key[:-1], []).append(c)
+        groups += [tuple(group) for group in inside.values() if len(group) > 1]
     for group in groups:
         known = sum(c.value for c in group)
         if known in (len(group), len(group) * (min_cell - 1)) and not span.reduce(_sum_of(group)):
@@ -278,24 +286,31 @@ def secondary_suppression(cells, hidden: set, min_cell: int) -> set:
 
     Greedy: while some hidden count follows from the shown ones, hide the
     smallest non-zero shown count (of the same table first) whose hiding alone
-    covers it, or, when no single one does, the smallest one touching it; the
-    grand total is never hidden this way."""
+    covers it; failing that, the grand total if that covers it (every cell of a
+    table is small and the total is their sum: 7 women from 7 countries);
+    failing that, the smallest count touching it, and look again."""
     hidden = set(hidden)
     added = set()
     while (group := _exposed(cells, hidden, min_cell)) is not None:
         target = group[0]
         atoms = frozenset().union(*(c.atoms for c in group))
+        shown = [c for c in cells if c.key not in hidden and c.value]
         candidates = sorted(
-            (c for c in cells if c.key not in hidden and c.value and c.key != TOTAL),
-            key=lambda c: (c.key[:-1] != target.key[:-1], c.value, repr(c.key)),
+            (c for c in shown if c.key != TOTAL), key=lambda c: (c.key[:-1] != target.key[:-1], c.value, repr(c.key))
         )
-        if not candidates:  # everything but the total is hidden already
-            break
-        touching = [c for c in candidates if c.atoms & atoms]
-        choice = next(
-            (c for c in candidates if not _still_known(cells, hidden | {c.key}, group)),
-            touching[0] if touching else candidates[0],
-        )
+        total = [c for c in shown if c.key == TOTAL]
+        choice = next((c for c in candidates if not _still_known(cells, hidden | {c.key}, group)), None)
+        if choice is None:
+            # No one count covers it: hide counts touching it one by one if together
+            # they can, else the total.
+            touching = [c for c in candidates if c.atoms & atoms] or candidates
+            without_all = hidden | {c.key for c in candidates}
+            if touching and not _still_known(cells, without_all, group):
+                choice = touching[0]
+            elif total:
+                choice = total[0]
+            else:  # everything is hidden already
+                break
         hidden.add(choice.key)
         added.add(choice.key)
     return added
@@ -313,8 +328,13 @@ def protect(report: dict, *, min_cell: int) -> dict:
     groups = dimensions(report)
     primary = {c.key for cells in groups for c in cells if 0 < c.value < min_cell}
     secondary = set()
-    for cells in groups:
-        secondary |= secondary_suppression(cells, primary | secondary, min_cell)
+    # Dimensions share the grand total: hiding it in one can expose it in another.
+    while True:
+        before = len(secondary)
+        for cells in groups:
+            secondary |= secondary_suppression(cells, primary | secondary, min_cell)
+        if len(secondary) == before:
+            break
     shown_as = {}  # key -> what replaced its count, to count each hidden quantity once
 
     def show(key, value):
