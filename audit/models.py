@@ -15,6 +15,7 @@ class Action(models.TextChoices):
     API_IDENTITY_VIEW = "api_identity_view", "Identity fields viewed (API)"
     REPORT_DOWNLOAD = "report_download", "Report download"
     BACKUP = "backup", "Database backup (identity fields included)"
+    REPORT_SUBSET = "report_subset", "Report subset (without identity access)"
 
 
 class AccessEvent(models.Model):

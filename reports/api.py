@@ -13,10 +13,8 @@ from rest_framework.views import APIView
 from accounts.access import can_browse
 from testimony.filters import DefectorFilterSet
 
-from .disclosure import protect_for
 from .models import Study
-from .selectors import study_report
-from .subset import subset_defectors, subset_filterset
+from .subset import subset_filterset, subset_report
 
 
 class CanBrowse(BasePermission):
@@ -41,14 +39,15 @@ class StudyReportAPIView(APIView):
         summary="A study's figures, regenerated from the database",
         description=(
             "Same JSON as `manage.py regenerate_report <code> --format json`. Defector filters compute the "
-            "figures over a subset (restricted records are counted). An invalid filter is a 400 naming the field."
+            "figures over a subset (restricted records are counted, except in a subset chosen by text for "
+            "users who may not see them: see `scope.restricted_left_out`). An invalid filter is a 400 naming the field."
         ),
         parameters=_filter_parameters(),
         responses=OpenApiTypes.OBJECT,
     )
     def get(self, request, code: str):
         study = get_object_or_404(Study, code=code)
-        filterset = subset_filterset(request.query_params)
+        filterset = subset_filterset(request.query_params, user=request.user)
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return Response(protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user))
+        return Response(subset_report(study=study, filterset=filterset, request=request))

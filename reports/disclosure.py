@@ -3,84 +3,410 @@ not see identities, so that a figure cannot single out a person ("one woman
 from one country in one month").
 
 ``TESTIMONY_MIN_CELL`` is the smallest count shown to users without
-``testimony.view_identity``: a count from 1 to ``min_cell - 1`` is replaced
-by the text ``"<min_cell"`` (zeros stay: they point at nobody). Shares whose
-numerator is hidden are hidden too, since share x total gives it back.
+``testimony.view_identity``.
 
-This is primary suppression only: where a table's total is shown, one hidden
-cell can still be worked out by subtraction (README, "Security").
+- Primary suppression: a count from 1 to ``min_cell - 1`` is replaced by the
+  text ``"<min_cell"`` (zeros stay: they point at nobody).
+- Secondary suppression: a hidden count must not follow from the counts that
+  are shown. Every count of people in the report is a sum of *atoms* (the
+  defectors of one month, one country, one sex, a narrative's defectors of one
+  sex and region...): a table's total is the sum of its cells, a region the
+  sum of its countries, a year its months plus its year-only dates, a period
+  its months. A hidden count whose atoms are a linear combination of shown
+  counts can be worked out (total minus the other cells), so further counts
+  are hidden, shown as ``"≥min_cell"``, until none can: the smallest non-zero
+  count of the same table first (the classic rule), the grand total only when
+  nothing else will do (every cell of a table small: 7 women from 7 countries).
+  Hidden counts whose known sum pins each of them (two hidden cells adding up
+  to 2, or to 2 x (min_cell - 1)) are treated alike.
+- The same quantity is hidden everywhere it appears: a table cell, the list
+  of countries, the measures, a figure's computed value, numerator and
+  denominator; a share is hidden with its numerator or denominator.
+
+What this does not stop: differencing across requests (a subset and the same
+subset without one country) and comparing a report (which counts restricted
+records) with the defector list (which does not). Subset requests of users
+without identity access are recorded in the access log for that reason
+(reports.subset.record_subset_request; README, "Security").
 """
 
 import copy
+import datetime
+from dataclasses import dataclass
+from fractions import Fraction
+from itertools import combinations
 
 from accounts.access import masked, min_cell_for
+from testimony.regions import MAPPED_COUNTRIES, OTHER, REGIONS, UNKNOWN
+
+from .measures import UnknownMeasureError, parse_measure
 
 HIDDEN = "hidden"  # the verdict of a figure whose computed value is not shown
+NOT_PRECISE = "date_not_precise_enough"
 
 # Figures that count things other than people (narratives of the codebook,
 # countries, months): a small value of these points at nobody.
 NOT_PERSON_COUNTS = frozenset({"narrative_count", "country_count", "peak_month", "reported_months"})
 
+TOTAL = ("total",)
+
 
 def is_masked(value) -> bool:
-    return isinstance(value, str) and value.startswith("<")
+    return isinstance(value, str) and value[:1] in ("<", "\u2265")
+
+
+def suppressed_text(min_cell: int) -> str:
+    return f"\u2265{min_cell}"
+
+
+# --- Which counts are sums of which atoms -------------------------------------
+
+
+@dataclass(frozen=True)
+class Cell:
+    key: tuple  # where the count lives (TOTAL, ("by_sex", "male"), ...), one key per quantity
+    value: int
+    atoms: frozenset  # what it adds up, within its dimension
+
+
+def _months(start: datetime.date, end: datetime.date) -> list[str]:
+    months, year, month = [], start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+def _period_years(label: str, window_start, window_end):
+    """Years whose year-only dates a period counts (placed) or reports beside it
+    (overlapping): reports.selectors.period_rule's rule, on the period's label."""
+    first, _, last = label.partition("/")
+    last = last or first
+    start = datetime.date(int(first[:4]), int(first[5:7]), 1)
+    end_year, end_month = int(last[:4]), int(last[5:7])
+    end = datetime.date(end_year + (end_month == 12), end_month % 12 + 1, 1) - datetime.timedelta(days=1)
+    placed, overlapping = [], []
+    for year in range(window_start.year, window_end.year + 1):
+        low = max(datetime.date(year, 1, 1), window_start)
+        high = min(datetime.date(year, 12, 31), window_end)
+        if start <= low and high <= end:
+            placed.append(year)
+        elif low <= end and start <= high:
+            overlapping.append(year)
+    return start, end, placed, overlapping
+
+
+def _region_countries(slug: str, present) -> set:
+    if slug in REGIONS:
+        return set(REGIONS[slug][1]) & present
+    if slug == UNKNOWN:
+        return {UNKNOWN} & present
+    if slug == OTHER:
+        return {c for c in present if c not in MAPPED_COUNTRIES and c != UNKNOWN}
+    return set()
+
+
+def measure_key(name: str, report: dict):
+    """The key of the quantity a measure names, or None when it is not a count of people."""
+    if name in NOT_PERSON_COUNTS:
+        return None
+    try:
+        measure = parse_measure(name)
+    except UnknownMeasureError:
+        return None
+    if measure.what == "total_defectors":
+        return TOTAL
+    if measure.what == "sex":
+        return ("by_sex", measure.arg)
+    if measure.what == "country":
+        return ("by_country", measure.arg)
+    if measure.what in ("countries", "not_countries"):
+        return ("measure", name)
+    if measure.what == "period":
+        if measure.arg.label in report["tables"]["by_period"]:
+            return ("by_period", measure.arg.label, "defectors")
+        year = name.removeprefix("defectors_")
+        if year in report["tables"]["by_year"]:
+            return ("by_year", year)
+    return None
+
+
+def dimensions(report: dict) -> list[list[Cell]]:
+    """The report's counts of people, grouped by what they add up (time, sex,
+    place, each narrative); the grand total belongs to the first three."""
+    tables = report["tables"]
+    window_start = datetime.date.fromisoformat(report["window"]["start"])
+    window_end = datetime.date.fromisoformat(report["window"]["end"])
+    total = report["measures"]["total_defectors"]
+
+    months = _months(window_start, window_end)
+    years = list(range(window_start.year, window_end.year + 1))
+    year_only = {year: ("year only", year) for year in years}
+    time = [Cell(TOTAL, total, frozenset(months) | frozenset(year_only.values()))]
+    time += [Cell(("by_month", m), n, frozenset({m})) for m, n in tables["by_month"].items() if m != NOT_PRECISE]
+    time.append(Cell(("by_month", NOT_PRECISE), tables["by_month"][NOT_PRECISE], frozenset(year_only.values())))
+    for year in years:
+        atoms = frozenset(m for m in months if m.startswith(f"{year:04d}-")) | {year_only[year]}
+        # A year absent from the table is a zero anyone can read.
+        time.append(Cell(("by_year", str(year)), tables["by_year"].get(str(year), 0), atoms))
+    for label, row in tables["by_period"].items():
+        start, end, placed, overlapping = _period_years(label, window_start, window_end)
+        inside = {m for m in months if start.strftime("%Y-%m") <= m <= end.strftime("%Y-%m")}
+        time.append(
+            Cell(
+                ("by_period", label, "defectors"), row["defectors"], frozenset(inside | {year_only[y] for y in placed})
+            )
+        )
+        time.append(
+            Cell(("by_period", label, NOT_PRECISE), row[NOT_PRECISE], frozenset(year_only[y] for y in overlapping))
+        )
+
+    sex = [Cell(TOTAL, total, frozenset(tables["by_sex"]))]
+    sex += [Cell(("by_sex", s), n, frozenset({s})) for s, n in tables["by_sex"].items()]
+
+    present = set(tables["by_country"])
+    place = [Cell(TOTAL, total, frozenset(present))]
+    place += [Cell(("by_country", c), n, frozenset({c})) for c, n in tables["by_country"].items()]
+    place += [
+        Cell(("by_region", r), n, frozenset(_region_countries(r, present))) for r, n in tables["by_region"].items()
+    ]
+    for name, value in report["measures"].items():
+        key = measure_key(name, report)
+        if key and key[0] == "measure" and isinstance(value, int):
+            measure = parse_measure(name)
+            chosen = present & set(measure.arg)
+            place.append(Cell(key, value, frozenset(chosen if measure.what == "countries" else present - chosen)))
+
+    found = [time, sex, place]
+    for code, row in tables["narrative_by_sex"].items():
+        regions = list(tables["narrative_by_region"].get(code, {}))
+        grid = frozenset((s, r) for s in row for r in regions)
+        narrative = [Cell(("by_narrative", code, "defectors"), tables["by_narrative"][code]["defectors"], grid)]
+        narrative += [
+            Cell(("narrative_by_sex", code, s), n, frozenset((s, r) for r in regions)) for s, n in row.items()
+        ]
+        narrative += [
+            Cell(("narrative_by_region", code, r), n, frozenset((s, r) for s in row))
+            for r, n in tables["narrative_by_region"].get(code, {}).items()
+        ]
+        found.append(narrative)
+    return found
+
+
+# --- Which hidden counts could be worked out ---------------------------------
+
+
+class _Span:
+    """The linear span of some cells' atom sets, over the rationals (reduced row echelon)."""
+
+    def __init__(self, cells):
+        self.rows: dict = {}  # pivot atom -> row (atom -> Fraction), pivot coefficient 1
+        for cell in cells:
+            self.add(dict.fromkeys(cell.atoms, Fraction(1)))
+
+    def reduce(self, vector: dict) -> dict:
+        vector = dict(vector)
+        for pivot, row in self.rows.items():
+            factor = vector.get(pivot)
+            if factor:
+                for atom, coefficient in row.items():
+                    value = vector.get(atom, 0) - factor * coefficient
+                    if value:
+                        vector[atom] = value
+                    else:
+                        vector.pop(atom, None)
+        return vector
+
+    def add(self, vector: dict) -> None:
+        vector = self.reduce(vector)
+        if not vector:
+            return
+        pivot = min(vector, key=repr)
+        scale = vector[pivot]
+        vector = {atom: value / scale for atom, value in vector.items()}
+        for row in self.rows.values():
+            factor = row.get(pivot)
+            if factor:
+                for atom, coefficient in vector.items():
+                    value = row.get(atom, 0) - factor * coefficient
+                    if value:
+                        row[atom] = value
+                    else:
+                        row.pop(atom, None)
+        self.rows[pivot] = vector
+
+    def contains(self, atoms) -> bool:
+        return not self.reduce(dict.fromkeys(atoms, Fraction(1)))
+
+
+def _sum_of(cells) -> dict:
+    vector: dict = {}
+    for cell in cells:
+        for atom in cell.atoms:
+            vector[atom] = vector.get(atom, 0) + Fraction(1)
+    return vector
+
+
+def _exposed(cells, hidden: set, min_cell: int):
+    """Hidden cells whose sum the shown cells give away, one cell alone or small
+    ones pinned by their known sum; None when there are none."""
+    span = _Span(c for c in cells if c.key not in hidden)
+    hidden_cells = [c for c in cells if c.key in hidden and c.value]
+    for cell in hidden_cells:
+        if span.contains(cell.atoms):
+            return (cell,)
+    # A known sum of small hidden counts at the edge of what they can be (1 + 1, or
+    # (min_cell - 1) twice) pins every one of them.
+    small = [c for c in hidden_cells if c.value < min_cell]
+    groups = [pair for pair in combinations(small, 2)]
+    by_table: dict = {}
+    for c in small:
+        by_table.setdefault(c.key[:-1], []).append(c)
+    groups += [tuple(group) for group in by_table.values() if len(group) > 2]
+    # ... and those of one table inside another count (the countries of a region).
+    for outer in cells:
+        inside: dict = {}
+        for c in small:
+            if c is not outer and c.atoms <= outer.atoms:
+                inside.setdefault(c.key[:-1], []).append(c)
+        groups += [tuple(group) for group in inside.values() if len(group) > 1]
+    for group in groups:
+        known = sum(c.value for c in group)
+        if known in (len(group), len(group) * (min_cell - 1)) and not span.reduce(_sum_of(group)):
+            return group
+    return None
+
+
+def _still_known(cells, hidden: set, group) -> bool:
+    return not _Span(c for c in cells if c.key not in hidden).reduce(_sum_of(group))
+
+
+def secondary_suppression(cells, hidden: set, min_cell: int) -> set:
+    """The keys to hide besides ``hidden`` so that no hidden count of ``cells`` can be worked out.
+
+    Greedy: while some hidden count follows from the shown ones, hide the
+    smallest non-zero shown count (of the same table first) whose hiding alone
+    covers it; failing that, the grand total if that covers it (every cell of a
+    table is small and the total is their sum: 7 women from 7 countries);
+    failing that, the smallest count touching it, and look again."""
+    hidden = set(hidden)
+    added = set()
+    while (group := _exposed(cells, hidden, min_cell)) is not None:
+        target = group[0]
+        atoms = frozenset().union(*(c.atoms for c in group))
+        shown = [c for c in cells if c.key not in hidden and c.value]
+        candidates = sorted(
+            (c for c in shown if c.key != TOTAL), key=lambda c: (c.key[:-1] != target.key[:-1], c.value, repr(c.key))
+        )
+        total = [c for c in shown if c.key == TOTAL]
+        choice = next((c for c in candidates if not _still_known(cells, hidden | {c.key}, group)), None)
+        if choice is None:
+            # No one count covers it: hide counts touching it one by one if together
+            # they can, else the total.
+            touching = [c for c in candidates if c.atoms & atoms] or candidates
+            without_all = hidden | {c.key for c in candidates}
+            if touching and not _still_known(cells, without_all, group):
+                choice = touching[0]
+            elif total:
+                choice = total[0]
+            else:  # everything is hidden already
+                break
+        hidden.add(choice.key)
+        added.add(choice.key)
+    return added
+
+
+# --- The protected report ------------------------------------------------------
 
 
 def protect(report: dict, *, min_cell: int) -> dict:
-    """A copy of ``study_report``'s dict with small counts hidden; the report itself when ``min_cell`` <= 1."""
+    """A copy of ``study_report``'s dict with small counts hidden, and the counts
+    that would give them back; the report itself when ``min_cell`` <= 1."""
     if min_cell <= 1:
         return report
     report = copy.deepcopy(report)
-    hidden = 0
+    groups = dimensions(report)
+    primary = {c.key for cells in groups for c in cells if 0 < c.value < min_cell}
+    secondary = set()
+    # Dimensions share the grand total: hiding it in one can expose it in another.
+    while True:
+        before = len(secondary)
+        for cells in groups:
+            secondary |= secondary_suppression(cells, primary | secondary, min_cell)
+        if len(secondary) == before:
+            break
+    shown_as = {}  # key -> what replaced its count, to count each hidden quantity once
 
-    def mask(value):
-        nonlocal hidden
-        result = masked(value, min_cell)
-        hidden += result is not value
+    def show(key, value):
+        result = suppressed_text(min_cell) if key in secondary else masked(value, min_cell)
+        if result is not value:
+            shown_as[key] = result
         return result
 
-    def walk(node):
+    def walk(node, path):
         if isinstance(node, dict):
-            return {key: walk(value) for key, value in node.items()}
-        return mask(node)
+            return {key: walk(value, (*path, key)) for key, value in node.items()}
+        return show(path, node)
 
-    report["tables"] = walk(report["tables"])
-    report["restricted_defectors"] = mask(report["restricted_defectors"])
-    for country in report["countries"]:
-        country["defectors"] = mask(country["defectors"])
-    total = report["measures"].get("total_defectors") or 0
+    def share_hidden(period_label) -> bool:
+        key = ("by_period", period_label, "defectors")
+        return TOTAL in primary | secondary or key in primary | secondary
 
     def mask_measure(name, value):
         if name in NOT_PERSON_COUNTS:
             return value
-        if isinstance(value, float):  # a share of the total
-            return None if is_masked(masked(round(value * total), min_cell)) else value
-        return mask(value)
+        if name.startswith("share_"):  # a share of the total gives its period's count back
+            return None if share_hidden(parse_measure(name).arg.label) else value
+        return show(measure_key(name, report) or ("measure", name), value)
 
+    report["tables"] = walk(report["tables"], ())
+    report["restricted_defectors"] = show(("restricted",), report["restricted_defectors"])
+    for country in report["countries"]:
+        country["defectors"] = show(("by_country", country["code"]), country["defectors"])
     report["measures"] = {name: mask_measure(name, value) for name, value in report["measures"].items()}
     for figure in report["figures"]:
-        if "date_not_precise_enough" in figure:
-            figure["date_not_precise_enough"] = mask(figure["date_not_precise_enough"])
-        if figure["kind"] == "share" and "numerator" in figure:
-            figure["numerator"] = mask(figure["numerator"])
-            if is_masked(figure["numerator"]):
-                figure["computed"] = None
-        elif figure["kind"] == "count" and figure["measure"] not in NOT_PERSON_COUNTS:
-            figure["computed"] = mask(figure["computed"])
-        if is_masked(figure["computed"]) or is_masked(figure.get("numerator")):
-            # The verdict and its reason quote the computed value; beside a published
-            # figure they would give it back.
-            figure.update(
-                verdict=HIDDEN,
-                consistent=None,
-                reason=f"Fewer than {min_cell} defectors: not shown (disclosure control).",
-            )
+        _protect_figure(figure, report, show, share_hidden, min_cell)
     report["disclosure_control"] = {
         "min_cell": min_cell,
-        "hidden_cells": hidden,
-        "rule": f"counts from 1 to {min_cell - 1} are shown as <{min_cell}; shares built on them are hidden",
+        "hidden_cells": len(shown_as),
+        "rule": (
+            f"counts from 1 to {min_cell - 1} are shown as <{min_cell}; counts from which one of them could be "
+            f"worked out (a total less the other cells) as \u2265{min_cell}; shares built on them are hidden"
+        ),
     }
     return report
+
+
+def _protect_figure(figure, report, show, share_hidden, min_cell) -> None:
+    measure = figure["measure"]
+    period = None
+    if measure and figure["kind"] in ("count", "share"):
+        try:
+            parsed = parse_measure(measure)
+        except UnknownMeasureError:
+            parsed = None
+        if parsed and parsed.what in ("period", "share"):
+            period = parsed.arg.label
+    if NOT_PRECISE in figure:
+        key = ("by_period", period, NOT_PRECISE) if period else ("figure", figure["key"], NOT_PRECISE)
+        figure[NOT_PRECISE] = show(key, figure[NOT_PRECISE])
+    if figure["kind"] == "share" and "numerator" in figure:
+        figure["numerator"] = show(("by_period", period, "defectors"), figure["numerator"])
+        figure["denominator"] = show(TOTAL, figure["denominator"])
+        if share_hidden(period):
+            figure["computed"] = None
+    elif figure["kind"] == "count" and measure not in NOT_PERSON_COUNTS and figure["computed"] is not None:
+        key = measure_key(measure, report) if measure else None
+        figure["computed"] = show(key or ("figure", figure["key"]), figure["computed"])
+    if figure["kind"] == "share" and "numerator" in figure and share_hidden(period) or is_masked(figure["computed"]):
+        # The verdict and its reason quote the computed value; beside a published
+        # figure they would give it back.
+        figure.update(
+            verdict=HIDDEN,
+            consistent=None,
+            reason=f"Fewer than {min_cell} defectors, or a count that would give one back: "
+            "not shown (disclosure control).",
+        )
 
 
 def protect_for(report: dict, user) -> dict:

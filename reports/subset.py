@@ -1,12 +1,28 @@
-"""A report over a subset of defectors chosen with the list page's filters."""
+"""A report over a subset of defectors chosen with the list page's filters.
+
+The page, its printable version, the CSV/JSON downloads and the API all go
+through :func:`subset_filterset` and :func:`subset_report`, so they count the
+same defectors and protect the figures alike.
+"""
 
 from django.http import QueryDict
 
+from accounts.access import can_view_identity
+from audit.models import Action
+from audit.services import record_access
 from testimony.filters import DefectorFilterSet
-from testimony.models import Defector
+from testimony.selectors import aggregate_defectors, text_leaves_out_restricted
+
+from .disclosure import protect_for
+from .selectors import study_report
 
 # Parameters of the list page that do not choose defectors.
 IGNORED = ("page", "ordering", "format", "study")
+
+TEXT_SCOPE_NOTICE = (
+    "Restricted records are left out of this subset because it is chosen by text (q): "
+    "a figure that moved with a restricted record's words would reveal them."
+)
 
 
 def subset_params(params: QueryDict) -> QueryDict:
@@ -18,11 +34,47 @@ def subset_params(params: QueryDict) -> QueryDict:
     return query
 
 
-def subset_filterset(params: QueryDict) -> DefectorFilterSet:
-    """DefectorFilterSet on every defector: figures count restricted records too."""
-    return DefectorFilterSet(subset_params(params), queryset=Defector.objects.all())
+def subset_filterset(params: QueryDict, *, user) -> DefectorFilterSet:
+    """DefectorFilterSet over what figures count for this user: every defector
+    (restricted records too), except for a subset chosen by text, which is chosen
+    among the records the user may see (testimony.selectors.aggregate_defectors)."""
+    data = subset_params(params)
+    return DefectorFilterSet(data, queryset=aggregate_defectors(user=user, params=data))
 
 
 def subset_defectors(filterset: DefectorFilterSet):
     """The filtered queryset, or None when no filter is given (the whole study)."""
     return filterset.qs if filterset.data else None
+
+
+def subset_report(*, study, filterset: DefectorFilterSet, request, log: bool = True) -> dict:
+    """The study's report over the subset, as ``request.user`` may see it: computed
+    over the defectors the filterset selects, saying so when restricted records were
+    left out, with small counts protected (reports.disclosure), and, with ``log``,
+    the request recorded (record_subset_request). Downloads pass ``log=False``:
+    they record every download themselves."""
+    user = request.user
+    report = study_report(study=study, defectors=subset_defectors(filterset))
+    if filterset.data and text_leaves_out_restricted(filterset.data, user=user):
+        report["scope"]["restricted_left_out"] = TEXT_SCOPE_NOTICE
+    if log:
+        record_subset_request(request, study=study, filterset=filterset, total=report["measures"]["total_defectors"])
+    return protect_for(report, user)
+
+
+def record_subset_request(request, *, study, filterset: DefectorFilterSet, total: int):
+    """Log a subset of a report requested by a user without identity access.
+
+    Small counts are masked for them, but two subsets that differ by a few people
+    (all, and all but one country) give a masked count back by subtraction; no
+    single response can stop that, so the requests are kept for audit. The
+    number logged is the subset's true total, for whoever reads the log.
+    """
+    if not filterset.data or can_view_identity(request.user):
+        return None
+    return record_access(
+        request_or_user=request,
+        action=Action.REPORT_SUBSET,
+        parameters={"study": [study.code], **{key: filterset.data.getlist(key) for key in filterset.data}},
+        record_count=total,
+    )

@@ -13,12 +13,12 @@ from testimony.models import Defector
 from testimony.regions import region_label
 
 from . import charts, links
-from .disclosure import HIDDEN, is_masked, protect_for
+from .disclosure import HIDDEN, is_masked
 from .measures import Period
 from .models import Qualifier, Study
 from .render import as_csv, as_json
-from .selectors import NOT_PRECISE, study_report
-from .subset import subset_defectors, subset_filterset, subset_params
+from .selectors import NOT_PRECISE
+from .subset import subset_filterset, subset_params, subset_report
 
 
 class StudyListView(BrowseRequiredMixin, ListView):
@@ -168,13 +168,11 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         self.study = get_object_or_404(Study, code=kwargs["code"])
-        self.filterset = subset_filterset(request.GET)
+        self.filterset = subset_filterset(request.GET, user=request.user)
         if not self.filterset.is_valid():
             context = self.get_context_data(report=None)
             return self.render_to_response(context, status=400)
-        self.report = protect_for(
-            study_report(study=self.study, defectors=subset_defectors(self.filterset)), request.user
-        )
+        self.report = subset_report(study=self.study, filterset=self.filterset, request=request)
         return self.render_to_response(self.get_context_data(report=self.report))
 
     def get_context_data(self, **kwargs):
@@ -200,11 +198,11 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
 
     def get(self, request, *args, **kwargs):
         study = get_object_or_404(Study, code=kwargs["code"])
-        filterset = subset_filterset(request.GET)
+        filterset = subset_filterset(request.GET, user=request.user)
         if not filterset.is_valid():
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
-        report = protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user)
+        report = subset_report(study=study, filterset=filterset, request=request, log=False)
         record_access(
             request_or_user=request,
             action=Action.REPORT_DOWNLOAD,

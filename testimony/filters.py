@@ -30,6 +30,11 @@ def studies(request):
 
 
 class DefectorFilterSet(filters.FilterSet):
+    # The filters that match what a user typed against records' text (names, quotes).
+    # For users who may not see restricted records, a set chosen by one of them is
+    # chosen among visible records only, in counts too (testimony.selectors.aggregate_defectors).
+    text_filters = ("q",)
+
     sex = filters.ChoiceFilter(choices=Defector.Sex.choices, help_text="male, female or unknown.")
     country = filters.MultipleChoiceFilter(
         choices=country_choices,

@@ -141,12 +141,46 @@ def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
     return facets
 
 
-def restricted_hidden_count(data, *, user) -> int:
+def chosen_by_text(params) -> bool:
+    """Whether a query string chooses defectors by text typed into a filter
+    (``DefectorFilterSet.text_filters``: ``q``), rather than by categories."""
+    getlist = params.getlist if hasattr(params, "getlist") else (lambda key: [params.get(key)])
+    return any(str(value or "").strip() for name in DefectorFilterSet.text_filters for value in getlist(name))
+
+
+def text_leaves_out_restricted(params, *, user) -> bool:
+    """True when ``params`` choose by text and the user may not see restricted records:
+    their aggregates then count visible records only (see aggregate_defectors)."""
+    return not can_view_restricted(user) and chosen_by_text(params)
+
+
+def aggregate_defectors(*, user, params):
+    """The defectors that an aggregate over ``params`` counts for this user: the
+    report's figures of a subset, the list's "N restricted records hidden".
+
+    Aggregates count restricted records (they are hidden from lists, not from
+    figures), but only for sets chosen by categories (sex, country, narrative,
+    dates...). A set chosen by text is chosen among the records the user may
+    see: otherwise a count that moves when a typed string matches a restricted
+    record's name or quote spells that text out, one letter per request (issue
+    12, finding 2). This is the one place that decides it; every surface asks.
+    """
+    if text_leaves_out_restricted(params, user=user):
+        return Defector.objects.visible_to(user)
+    return Defector.objects.all()
+
+
+def restricted_hidden_count(data, *, user) -> int | None:
     """How many restricted defectors the filters match that this user may not see.
-    Only the number: which ones they are stays hidden."""
+    Only the number: which ones they are stays hidden. ``None`` when the filters
+    choose by text: such a set is chosen among visible records, so there is
+    nothing to count (and a count would be an oracle for the restricted text)."""
     if can_view_restricted(user):
         return 0
-    filterset = DefectorFilterSet(_without(data, "ordering"), queryset=Defector.objects.filter(visibility="restricted"))
+    if text_leaves_out_restricted(data, user=user):
+        return None
+    counted = aggregate_defectors(user=user, params=data).filter(visibility=Defector.Visibility.RESTRICTED)
+    filterset = DefectorFilterSet(_without(data, "ordering"), queryset=counted)
     return filterset.qs.order_by().count()
 
 

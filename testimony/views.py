@@ -127,9 +127,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                     querydict_without(query, *self.filterset.errors), user=user, selected=query
                 ),
                 "total_count": selectors.defector_totals(user=user),
-                "restricted_hidden": masked(selectors.restricted_hidden_count(query, user=user), min_cell_for(user))
-                if valid
-                else 0,
+                **self.restricted_notice(query, valid),
                 "columns": self.column_headers(ordering),
                 "page_sizes": PAGE_SIZES,
                 "page_size": context["paginator"].per_page,
@@ -139,6 +137,18 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
             }
         )
         return context
+
+    def restricted_notice(self, query, valid):
+        """The line about restricted records this user may not see: how many match
+        the filters (masked like a report cell), or, when the filters choose by text,
+        the same sentence whatever was typed, since they were not searched."""
+        if not valid:
+            return {"restricted_hidden": 0, "restricted_not_searched": False}
+        count = selectors.restricted_hidden_count(query, user=self.request.user)
+        return {
+            "restricted_hidden": 0 if count is None else masked(count, min_cell_for(self.request.user)),
+            "restricted_not_searched": count is None,
+        }
 
     def column_headers(self, ordering):
         """Each sortable column links to the list sorted by it, ascending first,
