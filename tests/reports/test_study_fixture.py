@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 from testimony.models import Defector, Quote
 
@@ -36,13 +35,10 @@ def regenerate(*args) -> str:
 
 
 @pytest.fixture(scope="module")
-def icsr_report(django_db_setup, django_db_blocker):
-    """The report's JSON on the study fixture, computed once for the module (then rolled back)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", "icsr_2015", verbosity=0)
-        report = json.loads(regenerate("--format", "json"))
-        transaction.set_rollback(True)
-    return report
+def icsr_report(icsr_2015_rows, django_db_blocker):
+    """The report's JSON on the study fixture, computed once for the module."""
+    with django_db_blocker.unblock():
+        return json.loads(regenerate("--format", "json"))
 
 
 def test_report_json_equals_the_golden_file(icsr_study):
