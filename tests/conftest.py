@@ -2,9 +2,14 @@ import os
 
 import pytest
 from django.core.cache import cache
+from django.core.management import call_command
 from hypothesis import settings as hypothesis_settings
 
+from reports.models import Study
 from tests.factories import UserFactory
+from tests.shared_rows import SharedRows, shared_rows
+from tests.shared_rows import before_test as before_shared_rows_test
+from tests.shared_rows import order as shared_rows_order
 
 # CI must be deterministic: the property tests draw the same examples on every
 # run (and on every machine) unless HYPOTHESIS_PROFILE=explore asks for new ones.
@@ -43,3 +48,34 @@ def unthrottled():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(scope="session")
+def _shared_rows_session(django_db_setup):
+    """For tests/shared_rows.py: rolls back the last open set before the test database is dropped."""
+    yield
+    SharedRows.close()
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    shared_rows_order(items)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_setup(item):
+    before_shared_rows_test(item)
+
+
+def load_icsr_2015():
+    """The ICSR 2015 study's records (fixtures/icsr_2015.json), loaded once for the tests that read them."""
+    call_command("loaddata", "icsr_2015", verbosity=0)
+
+
+icsr_2015_rows = shared_rows(load_icsr_2015, name="icsr_2015_rows")
+
+
+@pytest.fixture
+def icsr_study(icsr_2015_rows, db):
+    """The ICSR 2015 study as migrations create it, with its fixture's records."""
+    return Study.objects.get(code="icsr-2015")

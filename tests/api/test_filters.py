@@ -5,12 +5,12 @@ import datetime
 import pytest
 
 from tests.factories import DefectorFactory, OutletFactory, QuoteFactory, SourceFactory, TagFactory
+from tests.shared_rows import shared_rows
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def defectors(db, public_read):
+def write_defectors():
     """Four public defectors differing in sex, country, date, outlet, narrative and quote count."""
     from narratives.models import Narrative
 
@@ -32,6 +32,14 @@ def defectors(db, public_read):
                 defector=defector, source=source, text=f"Words of {case_id} #{n}", language=source.language
             )
             TagFactory(quote=quote, narrative=Narrative.objects.get(code=code))
+
+
+api_filter_rows = shared_rows(write_defectors, name="api_filter_rows")
+
+
+@pytest.fixture
+def defectors(api_filter_rows, db, public_read):
+    """The four defectors of write_defectors, written once for the tests that read them."""
 
 
 @pytest.mark.parametrize(

@@ -5,12 +5,12 @@ from django.urls import resolve
 
 from testimony.models import Defector
 from tests.factories import DefectorFactory, QuoteFactory, SourceFactory, TagFactory
+from tests.shared_rows import shared_rows
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def many(db, public_read):
+def write_many():
     """Seven public defectors with two tagged quotes each."""
     from narratives.models import Narrative
 
@@ -20,6 +20,14 @@ def many(db, public_read):
         defector.sources.add(source)
         for code in ("infighting", "brutality"):
             TagFactory(quote=QuoteFactory(defector=defector, source=source), narrative=Narrative.objects.get(code=code))
+
+
+api_many_rows = shared_rows(write_many, name="api_many_rows")
+
+
+@pytest.fixture
+def many(api_many_rows, db, public_read):
+    """The seven defectors of write_many, written once for the tests that read them."""
 
 
 def test_page_shape_and_links(api, many):

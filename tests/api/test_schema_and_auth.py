@@ -81,17 +81,15 @@ def test_docs_load_only_local_assets_under_their_own_policy(client):
     assert "'unsafe-inline'" not in client.get("/api/v1/defectors/")["Content-Security-Policy"]
 
 
-def test_the_report_is_the_golden_json(api, public_read):
-    call_command("loaddata", "icsr_2015", verbosity=0)
+def test_the_report_is_the_golden_json(api, public_read, icsr_study):
     out = io.StringIO()
     call_command("regenerate_report", "icsr-2015", "--format", "json", stdout=out)
     via_api = api.get("/api/v1/reports/icsr-2015/").json()
     assert via_api == json.loads(out.getvalue()) == json.loads(GOLDEN.read_text())
 
 
-def test_api_study_data(api, public_read):
+def test_api_study_data(api, public_read, icsr_study):
     """The study fixture through the API: 58 defectors, 7 of them women."""
-    call_command("loaddata", "icsr_2015", verbosity=0)
     assert api.get("/api/v1/defectors/").json()["count"] == 58
     women = api.get("/api/v1/defectors/", {"sex": "female", "page_size": 200}).json()
     assert women["count"] == 7

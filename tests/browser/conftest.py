@@ -6,7 +6,6 @@ with TESTIMONY_REQUIRE_BROWSER=1 (set by .ci/run) a missing browser fails them.
 """
 
 import os
-import socket
 from pathlib import Path
 
 import pytest
@@ -29,20 +28,29 @@ INSTALL_HINT = "install it with: sudo apt-get install -y chromium chromium-drive
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
-def _free_port(ports=range(8401, 8410)) -> int:
-    """The live server stays on the ports reserved for this project's browser tests."""
-    for port in ports:
-        with socket.socket() as probe:
-            try:
-                probe.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {ports.start}-{ports.stop - 1} for the live server")
+LIVE_SERVER_PORTS = range(8401, 8410)  # reserved for this project's browser tests
 
 
-if not os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS"):
-    os.environ["DJANGO_LIVE_TEST_SERVER_ADDRESS"] = f"127.0.0.1:{_free_port()}"
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, on the first port of LIVE_SERVER_PORTS that is free when it
+    starts (or on --liveserver / DJANGO_LIVE_TEST_SERVER_ADDRESS). Other checkouts' suites on
+    the machine use the same ports, so a port found free earlier may be taken by then."""
+    from pytest_django.live_server_helper import LiveServer
+
+    chosen = request.config.getvalue("liveserver") or os.environ.get("DJANGO_LIVE_TEST_SERVER_ADDRESS")
+    addresses = [chosen] if chosen else [f"127.0.0.1:{port}" for port in LIVE_SERVER_PORTS]
+    refusals = []
+    for address in addresses:
+        try:
+            server = LiveServer(address)
+        except OSError as error:
+            refusals.append(f"{address}: {error}")
+            continue
+        yield server
+        server.stop()
+        return
+    raise RuntimeError("no port for the live server: " + "; ".join(refusals))
 
 
 @pytest.fixture(scope="session")

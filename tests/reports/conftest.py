@@ -1,16 +1,8 @@
 import datetime
 
 import pytest
-from django.core.management import call_command
 
 from reports.models import Study
-
-
-@pytest.fixture
-def icsr_study(db):
-    """The ICSR 2015 study as migrations create it, with its fixture loaded."""
-    call_command("loaddata", "icsr_2015", verbosity=0)
-    return Study.objects.get(code="icsr-2015")
 
 
 @pytest.fixture

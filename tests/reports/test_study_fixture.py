@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.core.management import call_command
-from django.db import transaction
 
 from testimony.models import Defector, Quote
 
@@ -26,13 +25,10 @@ def regenerate(*args) -> str:
 
 
 @pytest.fixture(scope="module")
-def icsr_report(django_db_setup, django_db_blocker):
-    """The report's JSON on the study fixture, computed once for the module (then rolled back)."""
-    with django_db_blocker.unblock(), transaction.atomic():
-        call_command("loaddata", "icsr_2015", verbosity=0)
-        report = json.loads(regenerate("--format", "json"))
-        transaction.set_rollback(True)
-    return report
+def icsr_report(icsr_2015_rows, django_db_blocker):
+    """The report's JSON on the study fixture, computed once for the module."""
+    with django_db_blocker.unblock():
+        return json.loads(regenerate("--format", "json"))
 
 
 def test_report_json_equals_the_golden_file(icsr_study):
@@ -136,3 +132,21 @@ def test_loading_the_fixture_twice_changes_nothing(icsr_study):
     before = json.loads(regenerate("--format", "json"))
     call_command("loaddata", "icsr_2015", verbosity=0)
     assert json.loads(regenerate("--format", "json")) == before
+
+
+# The study's records are loaded once for the tests that read them (tests/shared_rows.py):
+# what one test writes is rolled back before the next, and tests that do not ask for the
+# study see none of it. These three run in this order, after the tests above.
+def test_a_test_may_delete_the_study_s_records_for_itself(icsr_study):
+    Defector.objects.all().delete()
+    assert not Quote.objects.exists()
+
+
+def test_the_next_test_finds_them_all_again(icsr_study):
+    assert Defector.objects.count() == 58
+    assert Quote.objects.count() == 4
+
+
+def test_a_test_that_does_not_ask_for_the_study_sees_none_of_it(db):
+    assert not Defector.objects.exists()
+    assert not Quote.objects.exists()

@@ -15,6 +15,8 @@ PRODUCTION = {
     "ALLOWED_HOSTS": "example.org",
     "DATABASE_URL": "sqlite:///:memory:",
 }
+# Each test starts Django afresh in a subprocess (half a second or more).
+pytestmark = pytest.mark.slow
 CONFIG_VARIABLES = [
     "SECURE_SSL_REDIRECT",
     "SECURE_PROXY_SSL_HEADER",

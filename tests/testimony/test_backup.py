@@ -120,6 +120,7 @@ def assert_same(original: dict, restored: dict):
     assert restored["report"] == original["report"]
 
 
+@pytest.mark.slow
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_postgresql_backup_restores_into_a_fresh_database(tmp_path):
     if connection.vendor != "postgresql":
@@ -154,6 +155,7 @@ def test_postgresql_backup_restores_into_a_fresh_database(tmp_path):
         admin.close()
 
 
+@pytest.mark.slow
 @pytest.mark.django_db
 def test_sqlite_backup_restores_into_a_fresh_file(tmp_path):
     if connection.vendor != "sqlite":

@@ -8,6 +8,7 @@ from django.urls import reverse
 from narratives.models import Narrative
 from testimony.models import Defector
 from tests.factories import DefectorFactory, OutletFactory, QuoteFactory, SourceFactory, TagFactory
+from tests.shared_rows import shared_rows
 
 pytestmark = pytest.mark.django_db
 
@@ -127,10 +128,13 @@ def build_dataset():
     a01.save()
 
 
+listing_rows = shared_rows(build_dataset, name="listing_rows")
+
+
 @pytest.fixture
-def dataset(db):
-    """Six public defectors (two women) and one restricted woman, with outlets, quotes and narratives."""
-    build_dataset()
+def dataset(listing_rows):
+    """Six public defectors (two women) and one restricted woman, with outlets, quotes and narratives,
+    written once for the tests that read them."""
 
 
 def listed(response):
