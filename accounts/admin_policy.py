@@ -32,6 +32,7 @@ from django.db import router
 from django.db.models.constants import LOOKUP_SEP
 from django.http import Http404
 from simple_history.template_utils import HistoricalRecordContextHelper
+from simple_history.utils import get_history_model_for_model
 
 from .access import can_view_identity, can_view_restricted
 
@@ -121,18 +122,38 @@ def record_visible(user, model, object_id) -> bool:
     return quote_visible_to(user, latest_value(model, object_id, "quote_id"))
 
 
+def hidden_ids(user, model, ids) -> set:
+    """The ids among ``ids`` of records of ``model`` that the user may not see (one query)."""
+    ids = {i for i in ids if i is not None}
+    if not ids or can_view_restricted(user) or model not in _restricted_scopes():
+        return set()
+    visible = visible_records(model._default_manager.filter(pk__in=ids), user).values_list("pk", flat=True)
+    return ids - set(visible)
+
+
 def hidden_among(user, objects) -> bool:
     """Whether any of these instances is a record the user may not see (one query per model)."""
-    if can_view_restricted(user):
-        return False
     by_model = defaultdict(set)
     for obj in objects:
-        if obj.pk is not None and type(obj) in _restricted_scopes():
-            by_model[type(obj)].add(obj.pk)
-    return any(
-        visible_records(model._default_manager.filter(pk__in=pks), user).count() < len(pks)
-        for model, pks in by_model.items()
-    )
+        by_model[type(obj)].add(obj.pk)
+    return any(hidden_ids(user, model, ids) for model, ids in by_model.items())
+
+
+def versions_pointing_at_hidden(user, model, historical_records) -> list:
+    """The history rows (of ``model``) whose foreign keys name a record the user may not see."""
+    links = [
+        f.attname
+        for f in model._meta.concrete_fields
+        if f.is_relation and f.many_to_one and f.related_model in _restricted_scopes()
+    ]
+    if not links or can_view_restricted(user):
+        return []
+    related = {f.attname: f.related_model for f in model._meta.concrete_fields if f.attname in links}
+    hidden = {
+        attname: hidden_ids(user, related[attname], {getattr(r, attname) for r in historical_records})
+        for attname in links
+    }
+    return [r for r in historical_records if any(getattr(r, a) in ids for a, ids in hidden.items())]
 
 
 # --- the admin ----------------------------------------------------------------------------
@@ -291,12 +312,25 @@ class AccessPolicyAdmin(RestrictedChoicesMixin):
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         if not record_visible(request.user, self.model, unquote(object_id)):
             raise Http404
+        if not str(version_id).isdigit():
+            raise Http404
+        # A version that pointed at a record the user may not see is neither shown (its title
+        # names that record) nor restored.
+        version = (
+            get_history_model_for_model(self.model)
+            .objects.filter(**{self.model._meta.pk.attname: unquote(object_id), "history_id": version_id})
+            .first()
+        )
+        if version is not None and versions_pointing_at_hidden(request.user, self.model, [version]):
+            raise Http404
         return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # simple_history diffs every field; identity values stay out of the diff for users
         # who may not read them.
         hidden = [] if can_view_identity(request.user) else list(identity_fields_of(self.model))
+        historical_records = list(historical_records)
+        self.mask_versions_of_hidden_records(request, historical_records)
         previous = None
         for current in historical_records:
             if previous is not None:
@@ -306,6 +340,14 @@ class AccessPolicyAdmin(RestrictedChoicesMixin):
                 helper = self.get_historical_record_context_helper(request, previous)
                 previous.history_delta_changes = helper.context_for_delta_changes(delta)
             previous = current
+
+    def mask_versions_of_hidden_records(self, request, historical_records) -> None:
+        """An old version names the records it pointed at (a quote's ``str()`` starts with its
+        case ID); a version that pointed at a record the user may not see (a quote since moved
+        off a restricted case) is listed without its name."""
+        pk_name = self.model._meta.pk.attname
+        for record in versions_pointing_at_hidden(request.user, self.model, historical_records):
+            record.history_object = f"{self.model._meta.verbose_name} {getattr(record, pk_name)}, {HIDDEN_VALUE}"
 
     def get_historical_record_context_helper(self, request, historical_record):
         return PolicyHistoryContextHelper(self.model, historical_record, user=request.user)
