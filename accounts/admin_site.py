@@ -1,10 +1,16 @@
-from django.contrib import admin
+from functools import wraps
 
+from django.contrib import admin
+from django.http import Http404, HttpResponseBadRequest
+from django.urls import path
+
+from .admin_policy import record_visible, with_access_policy
 from .forms import OTPAdminLoginForm
 
 
 class TestimonyAdminSite(admin.AdminSite):
-    """The admin, with the same optional TOTP step at login as /accounts/login/.
+    """The admin, with the same optional TOTP step at login as /accounts/login/, and the
+    access policy of accounts/admin_policy.py on every model registered with it.
 
     Unlike django_otp.admin.OTPAdminSite it lets staff without a TOTP device in:
     researchers need no second factor; identity custodians need it only to see
@@ -13,3 +19,61 @@ class TestimonyAdminSite(admin.AdminSite):
 
     login_form = OTPAdminLoginForm
     login_template = "admin/otp_login.html"
+
+    def register(self, model_or_iterable, admin_class=None, **options):
+        # Every ModelAdmin, ours or another app's (auth, axes, django-otp, DRF tokens), decides
+        # what it accepts through the policy; a new one cannot be registered without it.
+        admin_class = with_access_policy(admin_class or admin.ModelAdmin)
+        return super().register(model_or_iterable, admin_class, **options)
+
+    def admin_view(self, view, cacheable=False):
+        return super().admin_view(refuse_nul_in_query_string(view), cacheable)
+
+    def get_urls(self):
+        urls = super().get_urls()
+        for index, pattern in enumerate(urls):
+            if getattr(pattern, "name", None) == "view_on_site":
+                urls[index] = path(
+                    "r/<path:content_type_id>/<path:object_id>/",
+                    self.admin_view(self.view_on_site),
+                    name="view_on_site",
+                )
+        return urls
+
+    def view_on_site(self, request, content_type_id, object_id):
+        """Django's "view on site" redirect (/admin/r/<type>/<id>/), which would otherwise give a
+        restricted record's public URL, and so its case ID, to anyone who guesses its id."""
+        # Imported here: the site is built while the admin app loads (see django.contrib.admin.sites).
+        from django.contrib.contenttypes.models import ContentType
+        from django.contrib.contenttypes.views import shortcut
+
+        try:
+            model = ContentType.objects.get_for_id(int(content_type_id)).model_class()
+        except (ValueError, ContentType.DoesNotExist):
+            raise Http404 from None
+        if model is None or not record_visible(request.user, model, object_id):
+            raise Http404
+        return shortcut(request, content_type_id, object_id)
+
+
+def refuse_nul_in_query_string(view):
+    """A 400 for a NUL character anywhere in the query string of an admin page.
+
+    PostgreSQL refuses NUL in text parameters (Django raises ValueError while running the
+    query, long after the admin validated the lookup), so ``?sex__exact=a%00b``, ``q=%00`` or an
+    autocomplete ``term=%00`` would be a 500 there and a plain no-match on SQLite. No admin
+    page has a use for one; refusing it here covers every admin view, the autocomplete
+    included, on both databases. (Forms already refuse NUL: Django's CharField validates it.)
+    """
+
+    @wraps(view)
+    def checked(request, *args, **kwargs):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                name = key.replace("\x00", "\\x00")
+                return HttpResponseBadRequest(
+                    f"The query string parameter {name!r} contains a NUL character.", content_type="text/plain"
+                )
+        return view(request, *args, **kwargs)
+
+    return checked

@@ -2,11 +2,13 @@
 
 from django.contrib import admin
 
+from accounts.admin_policy import AccessPolicyAdmin
+
 from .models import AccessEvent
 
 
 @admin.register(AccessEvent)
-class AccessEventAdmin(admin.ModelAdmin):
+class AccessEventAdmin(AccessPolicyAdmin, admin.ModelAdmin):
     list_display = ["occurred_at", "username", "action", "path", "record_count", "short_case_ids", "ip_address"]
     list_filter = ["action", "occurred_at", "username"]
     search_fields = ["username", "path", "query_string", "case_ids"]

@@ -2,6 +2,8 @@
 
 from django.contrib import admin
 
+from accounts.admin_policy import AccessPolicyAdmin
+
 from .models import PublishedFigure, Study
 
 
@@ -26,7 +28,7 @@ class PublishedFigureInline(admin.TabularInline):
 
 
 @admin.register(Study)
-class StudyAdmin(admin.ModelAdmin):
+class StudyAdmin(AccessPolicyAdmin, admin.ModelAdmin):
     list_display = ["code", "title", "author", "published_on", "window_start", "window_end"]
     search_fields = ["code", "title", "author", "publisher"]
     prepopulated_fields = {"code": ["title"]}
@@ -35,7 +37,7 @@ class StudyAdmin(admin.ModelAdmin):
 
 
 @admin.register(PublishedFigure)
-class PublishedFigureAdmin(admin.ModelAdmin):
+class PublishedFigureAdmin(AccessPolicyAdmin, admin.ModelAdmin):
     list_display = ["key", "study", "measure", "kind", "value", "value_text", "qualifier", "status"]
     list_filter = ["study", "kind", "status", "qualifier"]
     search_fields = ["key", "measure", "wording", "outlet", "source"]

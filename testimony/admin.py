@@ -1,43 +1,26 @@
 """Data entry for researchers.
 
 Identity fields are gated in ``get_fieldsets`` (which also decides the form's
-fields) and in the change history, so that a researcher without
-``testimony.view_identity`` can neither see nor overwrite them.
+fields); everything else the admin accepts (lookups, searches, choices, history,
+reverts, deletions) goes through accounts/admin_policy.py, shared by every admin.
 """
 
 from django import forms
 from django.contrib import admin
-from django.contrib.admin.utils import unquote
-from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
+from accounts.admin_policy import AccessPolicyAdmin, RestrictedChoicesMixin
 from audit.services import record_identity_view
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
 from .models import Defector, Outlet, Quote, Source
-from .selectors import defector_visible_to, quote_visible_to
 from .services import defector_attach_quote_sources, quote_save
 
 
-class VisibleHistoryAdmin(SimpleHistoryAdmin):
-    """simple_history's history pages fall back to a record's history when the admin's
-    queryset lacks it (so that deleted records keep theirs); that fallback would show
-    restricted records to users who may not see them, so ask ``history_visible`` first."""
-
-    def history_visible(self, request, object_id) -> bool:
-        raise NotImplementedError
-
-    def history_view(self, request, object_id, extra_context=None):
-        if not self.history_visible(request, unquote(object_id)):
-            raise Http404
-        return super().history_view(request, object_id, extra_context=extra_context)
-
-    def history_form_view(self, request, object_id, version_id, extra_context=None):
-        if not self.history_visible(request, unquote(object_id)):
-            raise Http404
-        return super().history_form_view(request, object_id, version_id, extra_context=extra_context)
+class PolicyHistoryAdmin(AccessPolicyAdmin, SimpleHistoryAdmin):
+    """A record with a change history (django-simple-history), under the admin's access policy."""
 
 
 class QuoteForm(forms.ModelForm):
@@ -67,7 +50,7 @@ def save_quote_form(request, quote_form) -> Quote:
     return quote
 
 
-class QuoteInline(admin.StackedInline):
+class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
     model = Quote
     form = QuoteForm
     extra = 0
@@ -76,14 +59,14 @@ class QuoteInline(admin.StackedInline):
 
 
 @admin.register(Outlet)
-class OutletAdmin(SimpleHistoryAdmin):
+class OutletAdmin(PolicyHistoryAdmin):
     list_display = ["name", "kind", "country", "website"]
     list_filter = ["kind", "country"]
     search_fields = ["name", "website"]
 
 
 @admin.register(Source)
-class SourceAdmin(SimpleHistoryAdmin):
+class SourceAdmin(PolicyHistoryAdmin):
     list_display = ["title", "outlet", "published_on", "language"]
     list_filter = ["outlet", "language", "published_on"]
     search_fields = ["title", "url", "outlet__name"]
@@ -93,7 +76,7 @@ class SourceAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Defector)
-class DefectorAdmin(VisibleHistoryAdmin):
+class DefectorAdmin(PolicyHistoryAdmin):
     list_display = [
         "case_id",
         "name",
@@ -125,12 +108,6 @@ class DefectorAdmin(VisibleHistoryAdmin):
             "description": "Visible only to holders of the identity permission. Never shown on public pages.",
         },
     )
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def history_visible(self, request, object_id) -> bool:
-        return defector_visible_to(request.user, object_id)
 
     def get_urls(self):
         from .admin_import import import_urls
@@ -167,35 +144,15 @@ class DefectorAdmin(VisibleHistoryAdmin):
         # The sources field was just set from the form; keep every quoted source attached.
         defector_attach_quote_sources(defector=form.instance)
 
-    def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
-        # simple_history's own version diffs every field; a researcher without the
-        # identity permission must not read old and new identity values here.
-        hidden = [] if can_view_identity(request.user) else list(Defector.IDENTITY_FIELDS)
-        previous = None
-        for current in historical_records:
-            if previous is not None:
-                delta = previous.diff_against(
-                    current, excluded_fields=hidden, foreign_keys_are_objs=foreign_keys_are_objs
-                )
-                helper = self.get_historical_record_context_helper(request, previous)
-                previous.history_delta_changes = helper.context_for_delta_changes(delta)
-            previous = current
-
 
 @admin.register(Quote)
-class QuoteAdmin(VisibleHistoryAdmin):
+class QuoteAdmin(PolicyHistoryAdmin):
     form = QuoteForm
     list_display = ["__str__", "defector", "source", "language"]
     list_filter = ["language", "narratives", "source__outlet"]
     search_fields = ["text", "translation", "defector__case_id", "defector__name"]
     autocomplete_fields = ["defector", "source"]
     list_select_related = ["defector", "source__outlet"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request).visible_to(request.user)
-
-    def history_visible(self, request, object_id) -> bool:
-        return quote_visible_to(request.user, object_id)
 
     def save_model(self, request, obj, form, change):
         quote_save(quote=obj)

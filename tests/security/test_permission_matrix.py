@@ -138,6 +138,25 @@ SURFACES = [
         staff_only=True,
         only_custodian=True,
     ),
+    Surface(
+        "admin defector history version, public",
+        "/admin/testimony/defector/{public}/history/{public_version}/",
+        identity=True,
+        public=True,
+        staff_only=True,
+    ),
+    Surface(
+        "admin quote add, a restricted case pre-filled",
+        "/admin/testimony/quote/add/?defector={restricted}",
+        restricted=True,
+        staff_only=True,
+    ),
+    Surface(
+        "admin tag add, a restricted quote pre-filled",
+        "/admin/narratives/tag/add/?quote={restricted_quote}",
+        restricted=True,
+        staff_only=True,
+    ),
     Surface("admin quote list", "/admin/testimony/quote/", restricted=True, public=True, staff_only=True),
     Surface("admin tag list", "/admin/narratives/tag/", restricted=True, public=True, staff_only=True),
     Surface(
