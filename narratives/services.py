@@ -4,13 +4,37 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
+from coding.versions import codebook_record_change, current_codebook_version, meaning_changed
+
 from .models import Narrative, Tag
+
+
+def _record_coded(quote, coder, version) -> None:
+    """A coder who tags a quote has coded it (coding.CodingDecision), so reliability counts them."""
+    if coder is not None:
+        from coding.models import CodingDecision
+
+        CodingDecision.objects.get_or_create(quote=quote, coder=coder, defaults={"codebook_version": version})
 
 
 @transaction.atomic
 def quote_tag(*, quote, narrative: Narrative, coder=None) -> Tag:
-    tag, _ = Tag.objects.get_or_create(quote=quote, narrative=narrative, coder=coder)
+    version = current_codebook_version()
+    tag, _ = Tag.objects.get_or_create(
+        quote=quote, narrative=narrative, coder=coder, defaults={"codebook_version": version}
+    )
+    _record_coded(quote, coder, version)
     return tag
+
+
+@transaction.atomic
+def quote_untag(*, quote, narrative: Narrative, coder) -> int:
+    """Remove ``coder``'s tag (others' tags stay: they are their own coding). Returns how many were removed."""
+    removed = 0
+    for tag in Tag.objects.filter(quote=quote, narrative=narrative, coder=coder):
+        tag.delete()
+        removed += 1
+    return removed
 
 
 @transaction.atomic
@@ -25,13 +49,26 @@ def quote_set_narratives(*, quote, narratives: Iterable[Narrative], coder=None) 
     for tag in quote.tags.exclude(narrative_id__in=wanted):
         tag.delete()
     present = set(quote.tags.values_list("narrative_id", flat=True))
+    version = current_codebook_version()
     for narrative_id in wanted - present:
-        Tag.objects.create(quote=quote, narrative_id=narrative_id, coder=coder)
+        Tag.objects.create(quote=quote, narrative_id=narrative_id, coder=coder, codebook_version=version)
+    if wanted - present:
+        _record_coded(quote, coder, version)
 
 
 @transaction.atomic
-def narrative_save(*, narrative: Narrative) -> Narrative:
-    """Validate and save a code of the codebook (its code must stay a slug, its colour #RRGGBB)."""
+def narrative_save(*, narrative: Narrative, change_note: str = "", user=None) -> Narrative:
+    """Validate and save a code of the codebook (its code must stay a slug, its colour #RRGGBB).
+
+    A new code, or a change to a code's definition or inclusion/exclusion
+    notes, makes a new codebook version with ``change_note`` (or a note
+    naming what changed), so later tags record the meaning they were coded under.
+    """
     narrative.full_clean()
+    changed = meaning_changed(narrative)
+    created = narrative.pk is None
     narrative.save()
+    if changed:
+        what = "added" if created else "changed " + ", ".join(f.replace("_", " ") for f in changed)
+        codebook_record_change(note=change_note or f"{narrative.code}: {what}.", user=user)
     return narrative

@@ -26,7 +26,8 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
 
-from narratives.models import Narrative, Tag
+from coding.selectors import counted_tags
+from narratives.models import Narrative
 from testimony.models import Defector, Precision
 from testimony.regions import UNKNOWN, partition, region_q
 
@@ -91,14 +92,14 @@ def window_months(study: Study) -> list[str]:
     return months
 
 
-def narrative_tables(scope, narratives, regions) -> dict:
+def narrative_tables(scope, narratives, regions, counted) -> dict:
     """Per narrative: defectors with a tagged quote (all, by sex, by region), tagged quotes,
     and defectors who also carry each other narrative.
 
     Grouped from the tag side, two queries for any codebook: one row per
     narrative comes back, never one per defector.
     """
-    tags = Tag.objects.filter(quote__defector__in=scope)
+    tags = counted.filter(quote__defector__in=scope)
     defector = "quote__defector"
     counts = {
         "defectors": Count(defector, distinct=True),
@@ -115,7 +116,11 @@ def narrative_tables(scope, narratives, regions) -> dict:
     rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
     # Pairs join each tag to every tag of the same defector.
     also = {
-        f"also_{i}": Count(defector, distinct=True, filter=Q(quote__defector__quotes__tags__narrative=n))
+        f"also_{i}": Count(
+            defector,
+            distinct=True,
+            filter=Q(quote__defector__quotes__tags__in=counted.filter(narrative=n).values("pk")),
+        )
         for i, n in enumerate(narratives)
     }
     pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
@@ -185,7 +190,7 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
     )
     by_year_rows = scope.annotate(year=ExtractYear("reported_on")).values("year").annotate(n=Count("pk")).order_by()
     regions = partition()
-    per_narrative = narrative_tables(scope, narratives, regions)
+    per_narrative = narrative_tables(scope, narratives, regions, counted_tags(study=study))
 
     total = summary["total"]
     by_country = {row["country"] or UNKNOWN: row["n"] for row in by_country_rows}
