@@ -29,14 +29,16 @@ from .reliability import RESAMPLES, SEED, reliability
 OWN_PARAMETERS = ("coder", "narrative", "page", "resamples", "format")
 
 
-def quote_filterset(params, *, request=None, user=None):
-    """The quote filters of /api/v1/quotes/ (with the defector filters), over the quotes ``user`` may see."""
+def quote_filterset(params, *, request=None, user=None, include_restricted: bool = False):
+    """The quote filters of /api/v1/quotes/ (with the defector filters), over the quotes ``user``
+    may see (every quote with ``include_restricted``, for commands run by the custodian)."""
     query = QueryDict(mutable=True)
     for key in params:
         if key not in OWN_PARAMETERS:
             query.setlist(key, params.getlist(key) if hasattr(params, "getlist") else [params[key]])
     user = user if user is not None else getattr(request, "user", None)
-    return QuoteFilterSet(query, queryset=Quote.objects.visible_to(user), request=request)
+    quotes = Quote.objects.all() if include_restricted else Quote.objects.visible_to(user)
+    return QuoteFilterSet(query, queryset=quotes, request=request)
 
 
 def choose_coders_and_narratives(*, coders, narratives) -> tuple[list, list, dict]:

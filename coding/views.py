@@ -127,9 +127,9 @@ class QuoteCodingView(CoderRequiredMixin, View):
         return render(request, "coding/quote_coding.html", context, status=400 if error else 200)
 
 
-def reliability_request(params, *, request=None, user=None):
-    """Parse a reliability request (the page, the API): errors name the parameter."""
-    filterset = quote_filterset(params, request=request, user=user)
+def reliability_request(params, *, request=None, include_restricted: bool = False):
+    """Parse a reliability request (the page, the API, the command): errors name the parameter."""
+    filterset = quote_filterset(params, request=request, include_restricted=include_restricted)
     getlist = params.getlist if hasattr(params, "getlist") else (lambda k: params.get(k, []))
     coders, narratives, errors = choose_coders_and_narratives(coders=getlist("coder"), narratives=getlist("narrative"))
     if not filterset.is_valid():

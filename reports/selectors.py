@@ -26,8 +26,8 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
 
-from coding.selectors import counted_tags
-from narratives.models import Narrative
+from coding.selectors import counted_tags, tags_counted_notice
+from narratives.models import Narrative, Tag
 from testimony.models import Defector, Precision
 from testimony.regions import UNKNOWN, partition, region_q
 
@@ -275,6 +275,12 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         "narratives": [{"code": n.code, "name": n.name, "colour": n.colour} for n in narratives],
         "measures": computed,
     }
+
+
+def counted_tags_notice(*, study: Study, defectors=None) -> dict:
+    """What the report page says about the tags its narrative figures count (rule, codebook versions)."""
+    scope = study_scope(study=study, defectors=defectors)
+    return tags_counted_notice(study=study, tags_in_scope=Tag.objects.filter(quote__defector__in=scope))
 
 
 def _peak_month(by_month: dict) -> str | None:
