@@ -1,16 +1,13 @@
-"""``manage.py reliability [--coder NAME ...] [--narrative CODE ...] [--filter key=value ...] --format json|text``."""
+"""``manage.py reliability [--coder NAME ...] [--narrative CODE ...] [quote filters] --format json|text``."""
 
 import json
 
 from django.core.management.base import BaseCommand, CommandError
-from django.http import QueryDict
 
 from coding.agreement import agreement_report
+from coding.commands import add_quote_filter_arguments, errors_line, quote_filter_params
 from coding.reliability import RESAMPLES
 from coding.views import reliability_request
-from testimony.filters import QUOTE_DEFECTOR_FILTERS, QuoteFilterSet
-
-CONTRACT_KEYS = ("units", "alpha", "alpha_ci", "percent_agreement", "kappa")
 
 
 class Command(BaseCommand):
@@ -19,25 +16,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--coder", action="append", default=[], help="Username; repeat (default: all who coded).")
         parser.add_argument("--narrative", action="append", default=[], help="Narrative code; repeat (default: all).")
-        filters = sorted({*QuoteFilterSet.base_filters, *QUOTE_DEFECTOR_FILTERS} - {"narrative", "ordering"})
-        for name in filters:
-            parser.add_argument(f"--{name.replace('_', '-')}", dest=f"filter_{name}", action="append", default=[])
         parser.add_argument("--resamples", type=int, default=RESAMPLES, help="Bootstrap resamples (default 1000).")
         parser.add_argument("--format", choices=["json", "text"], default="text")
+        add_quote_filter_arguments(parser)
 
     def handle(self, *args, **options):
-        params = QueryDict(mutable=True)
+        params = quote_filter_params(options)
         params.setlist("coder", options["coder"])
         params.setlist("narrative", options["narrative"])
-        for key, values in options.items():
-            if key.startswith("filter_") and values:
-                params.setlist(key.removeprefix("filter_"), values)
-        # The command is a custodian's tool, like export_defectors: restricted quotes count.
+        # A custodian's tool, like export_defectors: restricted quotes count.
         filterset, coders, narratives, errors = reliability_request(params, include_restricted=True)
         if errors:
-            raise CommandError(
-                "; ".join(f"{field}: {' '.join(map(str, messages))}" for field, messages in errors.items())
-            )
+            raise CommandError(errors_line(errors))
         report = agreement_report(
             quotes=filterset.qs, coders=coders, narratives=narratives, resamples=options["resamples"]
         )
