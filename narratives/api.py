@@ -32,10 +32,10 @@ class NarrativeViewSet(viewsets.ModelViewSet):
     lookup_field = "code"
 
     def perform_create(self, serializer):
-        serializer.instance = narrative_save(narrative=Narrative(**serializer.validated_data))
+        serializer.instance = narrative_save(narrative=Narrative(**serializer.validated_data), user=self.request.user)
 
     def perform_update(self, serializer):
         narrative = serializer.instance
         for name, value in serializer.validated_data.items():
             setattr(narrative, name, value)
-        serializer.instance = narrative_save(narrative=narrative)
+        serializer.instance = narrative_save(narrative=narrative, user=self.request.user)

@@ -13,6 +13,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
 from audit.services import record_identity_view
+from coding.admin import QuoteTaggingActionsMixin
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
@@ -178,7 +179,7 @@ class DefectorAdmin(VisibleHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(VisibleHistoryAdmin):
+class QuoteAdmin(QuoteTaggingActionsMixin, VisibleHistoryAdmin):
     form = QuoteForm
     list_display = ["__str__", "defector", "source", "language"]
     list_filter = ["language", "narratives", "source__outlet"]
