@@ -28,3 +28,14 @@ def codebook(db):
 def quotes(db):
     """Six quotes of six synthetic defectors."""
     return [QuoteFactory() for _ in range(6)]
+
+
+@pytest.fixture
+def icsr_study(db):
+    """The ICSR 2015 study with its fixture loaded."""
+    from django.core.management import call_command
+
+    from reports.models import Study
+
+    call_command("loaddata", "icsr_2015", verbosity=0)
+    return Study.objects.get(code="icsr-2015")
