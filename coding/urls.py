@@ -10,4 +10,5 @@ urlpatterns = [
     path("reliability/", views.ReliabilityView.as_view(), name="reliability"),
     path("adjudication/", views.AdjudicationListView.as_view(), name="adjudication"),
     path("adjudication/<int:pk>/", views.AdjudicateView.as_view(), name="adjudicate"),
+    path("export/<slug:kind>/", views.CodingExportView.as_view(), name="export"),
 ]

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.mixins import LoginRequiredMixin, PermissionRequiredMixin
 from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views import View
@@ -10,7 +11,9 @@ from django.views.generic import TemplateView
 from narratives.models import Narrative, Tag
 
 from .agreement import agreement_report, choose_coders_and_narratives, quote_filterset
+from .exchange import codings_export, codings_spreadsheet
 from .models import CodingDecision
+from .refi import codebook_qdc, project_qdpx
 from .selectors import Status, with_coding_status
 from .services import coding_decide, quote_adjudicate
 
@@ -236,3 +239,35 @@ class AdjudicateView(LoginRequiredMixin, PermissionRequiredMixin, View):
             "query": _query(request),
         }
         return render(request, "coding/adjudicate.html", context, status=400 if error else 200)
+
+
+class CodingExportView(LoginRequiredMixin, PermissionRequiredMixin, View):
+    """``/coding/export/<format>/?<quote filters>``: the decisions (csv), the wide
+    spreadsheet, a REFI-QDA project or the codebook, of the quotes you may see
+    (restricted ones only with testimony.view_restricted); never identity fields."""
+
+    permission_required = "narratives.view_tag"
+    formats = {
+        "csv": ("text/csv; charset=utf-8", "codings.csv"),
+        "wide": ("text/csv; charset=utf-8", "codings-wide.csv"),
+        "qdpx": ("application/zip", "codings.qdpx"),
+        "qdc": ("application/xml", "codebook.qdc"),
+    }
+
+    def get(self, request, kind):
+        if kind not in self.formats:
+            raise Http404("Unknown format.")
+        filterset = quote_filterset(request.GET, request=request)
+        if not filterset.is_valid():
+            return JsonResponse({"detail": "Invalid input.", "errors": filterset.errors}, status=400)
+        quotes = filterset.qs
+        content = {
+            "csv": lambda: codings_export(quotes),
+            "wide": lambda: codings_spreadsheet(quotes),
+            "qdpx": lambda: project_qdpx(quotes, name="Defector testimony"),
+            "qdc": codebook_qdc,
+        }[kind]()
+        content_type, filename = self.formats[kind]
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        return response

@@ -82,3 +82,16 @@ def test_wide_spreadsheet_has_a_column_per_narrative_per_coder(coders, quotes):
     assert rows[1]["brutality:amina"] == ""  # not coded
     assert first["text"] == "'=HYPERLINK(1)"
     assert not {"legal_name", "current_location", "contact_notes"} & set(first)
+
+
+def test_web_export_hides_restricted_quotes_without_the_permission(client, coders, custodian, quotes):
+    codings_import(csv_of(quotes, [(0, "amina", "brutality"), (1, "amina", "")]))
+    restricted = quotes[0].defector
+    restricted.visibility = "restricted"
+    restricted.save()
+    client.force_login(coders[0])
+    rows = client.get("/coding/export/csv/").content.decode().splitlines()
+    assert rows == ["quote_id,coder,narratives", f"{quotes[1].pk},amina,"]
+    client.force_login(custodian)
+    assert len(client.get("/coding/export/csv/").content.decode().splitlines()) == 3
+    assert client.get("/coding/export/wide/", {"sex": "x"}).status_code == 400
