@@ -116,14 +116,12 @@ def narrative_tables(scope, narratives, regions, counted) -> dict:
     rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
     # Pairs join each tag to every tag of the same defector.
     also = {
-        f"also_{i}": Count(
-            defector,
-            distinct=True,
-            filter=Q(quote__defector__quotes__tags__in=counted.filter(narrative=n).values("pk")),
-        )
+        f"also_{i}": Count(defector, distinct=True, filter=Q(quote__defector__quotes__tags__narrative=n))
         for i, n in enumerate(narratives)
     }
-    pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
+    # The filter before annotate() restricts the joined tags themselves to counted ones (one subquery).
+    paired = tags.filter(quote__defector__quotes__tags__in=counted.values("pk"))
+    pair_rows = {row["narrative__code"]: row for row in paired.values("narrative__code").annotate(**also).order_by()}
     empty = dict.fromkeys([*counts, *also], 0)
     return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
 

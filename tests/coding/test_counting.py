@@ -88,3 +88,24 @@ def test_a_study_rule_changes_the_report_table(coders, codebook, quotes):
     assert study_report(study=study)["tables"]["by_narrative"]["brutality"] == {"defectors": 1, "quotes": 1}
     StudyTagRule.objects.create(study=study, rule=TagRule.AGREED)
     assert study_report(study=study)["tables"]["by_narrative"]["brutality"] == {"defectors": 0, "quotes": 0}
+
+
+def test_narrative_pairs_count_only_counted_tags(coders, reviewer, codebook, quotes):
+    import datetime
+
+    from reports.models import Study
+    from reports.selectors import study_report
+
+    study = Study.objects.create(
+        code="pairs", title="Pairs", window_start=datetime.date(2015, 1, 1), window_end=datetime.date(2015, 12, 31)
+    )
+    quote = quotes[0]
+    quote.defector.provenance = "published"
+    quote.defector.save()
+    both = [codebook["brutality"], codebook["corruption"]]
+    coding_decide(quote=quote, coder=coders[0], narratives=both)
+    coding_decide(quote=quote, coder=coders[1], narratives=[codebook["brutality"]])
+    pairs = study_report(study=study)["tables"]["narrative_pairs"]
+    assert pairs["brutality+corruption"] == 0  # corruption is disputed: it does not count
+    quote_adjudicate(quote=quote, reviewer=reviewer, narratives=both, note="both")
+    assert study_report(study=study)["tables"]["narrative_pairs"]["brutality+corruption"] == 1
