@@ -44,6 +44,9 @@ def quote_filterset(params, *, request=None, user=None, include_restricted: bool
 def choose_coders_and_narratives(*, coders, narratives) -> tuple[list, list, dict]:
     """Users by username and narratives by code; errors name the parameter and the unknown values."""
     errors = {}
+    # PostgreSQL refuses NUL in a string literal: such a name is simply unknown.
+    if any("\x00" in value for value in [*coders, *narratives]):
+        return None, [], {"coder" if any("\x00" in c for c in coders) else "narrative": ["Contains a NUL character."]}
     users = list(get_user_model().objects.filter(username__in=coders).order_by("username")) if coders else None
     if coders:
         unknown = sorted(set(coders) - {u.username for u in users})

@@ -67,7 +67,7 @@ class QuoteCodingView(CoderRequiredMixin, View):
 
     def post(self, request, pk):
         filterset, quotes = _coding_set(request)
-        quote = get_object_or_404(quotes if quotes is not None else [], pk=pk)
+        quote = get_object_or_404(quotes if quotes is not None else filterset.queryset.none(), pk=pk)
         codes = request.POST.getlist("narrative")
         none_applies = request.POST.get("none") == "1"
         if not codes and not none_applies:
@@ -201,7 +201,7 @@ class AdjudicateView(LoginRequiredMixin, PermissionRequiredMixin, View):
 
     def post(self, request, pk):
         filterset = quote_filterset(request.GET, request=request)
-        quote = get_object_or_404(filterset.qs if filterset.is_valid() else [], pk=pk)
+        quote = get_object_or_404(filterset.qs if filterset.is_valid() else filterset.queryset.none(), pk=pk)
         narratives = list(Narrative.objects.filter(code__in=request.POST.getlist("narrative")))
         try:
             quote_adjudicate(

@@ -150,3 +150,16 @@ def test_adjudication_needs_the_reviewer_permission(client, coded, coders, revie
     )
     assert response.status_code == 302
     assert "adjudicated (1)" in client.get(reverse("coding:adjudication")).content.decode()
+
+
+def test_a_nul_character_is_a_400_not_a_500(client, coded, coders):
+    client.force_login(coders[0])
+    response = client.get("/api/v1/reliability/", {"coder": ["a\x00b", "amina"]})
+    assert response.status_code == 400 and "coder" in response.json()["errors"]
+
+
+def test_saving_with_a_bad_filter_is_a_404_not_a_500(client, coders, quotes):
+    client.force_login(coders[0])
+    url = reverse("coding:quote", args=[quotes[0].pk]) + "?sex=nobody"
+    assert client.post(url, {"none": "1"}).status_code == 404
+    assert not CodingDecision.objects.exists()
