@@ -163,3 +163,13 @@ def test_saving_with_a_bad_filter_is_a_404_not_a_500(client, coders, quotes):
     url = reverse("coding:quote", args=[quotes[0].pk]) + "?sex=nobody"
     assert client.post(url, {"none": "1"}).status_code == 404
     assert not CodingDecision.objects.exists()
+
+
+def test_adjudicate_page_shows_both_codings_in_a_constant_number_of_queries(
+    client, coded, reviewer, django_assert_num_queries
+):
+    client.force_login(reviewer)
+    url = reverse("coding:adjudicate", args=[coded[5].pk])
+    with django_assert_num_queries(8):  # session, user, two for perms, quote with status, decisions, tags, adjudication
+        page = client.get(url).content.decode()
+    assert "amina" in page and "boris" in page and "Corruption and un-Islamic conduct" in page
