@@ -113,13 +113,24 @@ def record_visible(user, model, object_id) -> bool:
         return False
     if can_view_restricted(user) or model not in _restricted_scopes():
         return True
-    from testimony.selectors import defector_visible_to, latest_value, quote_visible_to
-
+    Quote = apps.get_model("testimony", "Quote")
     if model._meta.label == "testimony.Defector":
-        return defector_visible_to(user, object_id)
-    if model._meta.label == "testimony.Quote":
-        return quote_visible_to(user, object_id)
-    return quote_visible_to(user, latest_value(model, object_id, "quote_id"))
+        return _defector_visible(object_id)
+    quote_id = object_id if model is Quote else _latest_value(model, object_id, "quote_id")
+    return _defector_visible(_latest_value(Quote, quote_id, "defector_id"))
+
+
+def _latest_value(model, pk, field):
+    """``field`` of a record, or of its last history row once it has been deleted
+    (deleted records keep their history pages, and their visibility with them)."""
+    current = model._default_manager.filter(pk=pk).values_list(field, flat=True).first()
+    if current is not None:
+        return current
+    return model.history.filter(id=pk).order_by("-history_date").values_list(field, flat=True).first()
+
+
+def _defector_visible(defector_id) -> bool:
+    return _latest_value(apps.get_model("testimony", "Defector"), defector_id, "visibility") == "public"
 
 
 def hidden_ids(user, model, ids) -> set:
@@ -224,7 +235,11 @@ class AccessPolicyAdmin(RestrictedChoicesMixin):
                     return True
                 continue
             path = item[0] if isinstance(item, (list, tuple)) else item
-            if not isinstance(path, str) or not lookup.startswith(path + LOOKUP_SEP):
+            if not isinstance(path, str):
+                continue
+            if lookup == path:  # ?action=x means ?action__exact=x: a link a person may well type
+                return True
+            if not lookup.startswith(path + LOOKUP_SEP):
                 continue
             rest = lookup[len(path) + len(LOOKUP_SEP) :].split(LOOKUP_SEP)
             if len(rest) == 1 and rest[0] in FILTER_LOOKUPS:

@@ -3,6 +3,8 @@
 Researcher: create and edit cases, sources, quotes, tags, studies (not users).
 Analyst: read everything but identity fields and restricted records.
 Identity custodian: may see identity fields and restricted records.
+Reviewer: may adjudicate where coders disagree (coding.adjudicate); combined
+with Researcher, since a reviewer also reads and codes.
 """
 
 from django.contrib.auth.models import Group, Permission
@@ -10,10 +12,12 @@ from django.contrib.auth.models import Group, Permission
 RESEARCHER = "Researcher"
 ANALYST = "Analyst"
 IDENTITY_CUSTODIAN = "Identity custodian"
-ROLE_NAMES = (RESEARCHER, ANALYST, IDENTITY_CUSTODIAN)
+REVIEWER = "Reviewer"
+ROLE_NAMES = (RESEARCHER, ANALYST, IDENTITY_CUSTODIAN, REVIEWER)
 
-DATA_APPS = ("testimony", "narratives", "reports")
-SENSITIVE_CODENAMES = ("view_identity", "view_restricted")
+DATA_APPS = ("testimony", "narratives", "reports", "coding")
+# Held only by the roles that name them, never through "all data permissions".
+SENSITIVE_CODENAMES = ("view_identity", "view_restricted", "adjudicate")
 
 
 def role_permissions(role: str):
@@ -24,7 +28,11 @@ def role_permissions(role: str):
     if role == ANALYST:
         return data.filter(codename__startswith="view_")
     if role == IDENTITY_CUSTODIAN:
-        return Permission.objects.filter(content_type__app_label="testimony", codename__in=SENSITIVE_CODENAMES)
+        return Permission.objects.filter(
+            content_type__app_label="testimony", codename__in=("view_identity", "view_restricted")
+        )
+    if role == REVIEWER:
+        return Permission.objects.filter(content_type__app_label="coding", codename="adjudicate")
     raise ValueError(f"Unknown role {role!r}; expected one of {', '.join(ROLE_NAMES)}.")
 
 

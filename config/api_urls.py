@@ -3,6 +3,7 @@
 from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
+from coding.api import ReliabilityAPIView
 from narratives.api import NarrativeViewSet
 from reports.api import StudyReportAPIView
 from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
@@ -19,5 +20,6 @@ router.register("narratives", NarrativeViewSet, basename="narrative")
 urlpatterns: list = [
     # No router prefix is "reports", so the order does not matter; both resolve (tests/api/test_urls.py).
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
+    path("reliability/", ReliabilityAPIView.as_view(), name="reliability"),
     path("", include(router.urls)),
 ]

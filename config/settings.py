@@ -82,6 +82,7 @@ INSTALLED_APPS = [
     "testimony",
     "narratives",
     "reports",
+    "coding",
     "accounts",
     "audit",
 ]

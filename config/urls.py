@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("testimony.urls")),
     path("narratives/", include("narratives.urls")),
     path("reports/", include("reports.urls")),
+    path("coding/", include("coding.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

@@ -34,9 +34,9 @@ class NarrativeViewSet(viewsets.ModelViewSet):
     lookup_field = "code"
 
     def perform_create(self, serializer):
-        serializer.instance = narrative_save(narrative=Narrative(**serializer.validated_data))
+        serializer.instance = narrative_save(narrative=Narrative(**serializer.validated_data), user=self.request.user)
 
     def perform_update(self, serializer):
         narrative = serializer.instance
         model_update(instance=narrative, fields=serializer.fields, data=serializer.validated_data)
-        serializer.instance = narrative_save(narrative=narrative)
+        serializer.instance = narrative_save(narrative=narrative, user=self.request.user)

@@ -1,5 +1,7 @@
 """The codebook of narratives and the tags that code quotes with them."""
 
+import uuid
+
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
@@ -31,6 +33,8 @@ class Narrative(models.Model):
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", help_text="For sub-themes."
     )
     quotes = models.ManyToManyField("testimony.Quote", through="Tag", related_name="narratives", blank=True)
+    # REFI-QDA codebooks (.qdc) name codes by GUID; it stays the same when the code is renamed.
+    guid = models.UUIDField("GUID", default=uuid.uuid4, unique=True, editable=False)
 
     history = HistoricalRecords(excluded_fields=["quotes"])
     objects = NarrativeManager()
@@ -65,6 +69,14 @@ class Tag(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="narrative_tags"
     )
     coded_at = models.DateTimeField(auto_now_add=True)
+    codebook_version = models.ForeignKey(
+        "coding.CodebookVersion",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="tags",
+        help_text="The codebook as it read when this tag was applied; empty for tags loaded from a fixture or import.",
+    )
     note = models.CharField(max_length=300, blank=True, help_text="Why this code applies, if not obvious.")
 
     history = HistoricalRecords()

@@ -26,6 +26,7 @@ from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
 
+from coding.selectors import counted_tags, tags_counted_notice
 from narratives.models import Narrative, Tag
 from testimony.models import Defector, Precision
 from testimony.regions import UNKNOWN, partition, region_q
@@ -91,14 +92,14 @@ def window_months(study: Study) -> list[str]:
     return months
 
 
-def narrative_tables(scope, narratives, regions) -> dict:
+def narrative_tables(scope, narratives, regions, counted) -> dict:
     """Per narrative: defectors with a tagged quote (all, by sex, by region), tagged quotes,
     and defectors who also carry each other narrative.
 
     Grouped from the tag side, two queries for any codebook: one row per
     narrative comes back, never one per defector.
     """
-    tags = Tag.objects.filter(quote__defector__in=scope)
+    tags = counted.filter(quote__defector__in=scope)
     defector = "quote__defector"
     counts = {
         "defectors": Count(defector, distinct=True),
@@ -118,7 +119,9 @@ def narrative_tables(scope, narratives, regions) -> dict:
         f"also_{i}": Count(defector, distinct=True, filter=Q(quote__defector__quotes__tags__narrative=n))
         for i, n in enumerate(narratives)
     }
-    pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
+    # The filter before annotate() restricts the joined tags themselves to counted ones (one subquery).
+    paired = tags.filter(quote__defector__quotes__tags__in=counted.values("pk"))
+    pair_rows = {row["narrative__code"]: row for row in paired.values("narrative__code").annotate(**also).order_by()}
     empty = dict.fromkeys([*counts, *also], 0)
     return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
 
@@ -185,7 +188,7 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
     )
     by_year_rows = scope.annotate(year=ExtractYear("reported_on")).values("year").annotate(n=Count("pk")).order_by()
     regions = partition()
-    per_narrative = narrative_tables(scope, narratives, regions)
+    per_narrative = narrative_tables(scope, narratives, regions, counted_tags(study=study))
 
     total = summary["total"]
     by_country = {row["country"] or UNKNOWN: row["n"] for row in by_country_rows}
@@ -270,6 +273,12 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         "narratives": [{"code": n.code, "name": n.name, "colour": n.colour} for n in narratives],
         "measures": computed,
     }
+
+
+def counted_tags_notice(*, study: Study, defectors=None) -> dict:
+    """What the report page says about the tags its narrative figures count (rule, codebook versions)."""
+    scope = study_scope(study=study, defectors=defectors)
+    return tags_counted_notice(study=study, tags_in_scope=Tag.objects.filter(quote__defector__in=scope))
 
 
 def _peak_month(by_month: dict) -> str | None:

@@ -17,8 +17,8 @@ from .disclosure import HIDDEN, is_masked
 from .measures import Period
 from .models import Qualifier, Study
 from .render import as_csv, as_json
-from .selectors import NOT_PRECISE
-from .subset import subset_filterset, subset_params, subset_report
+from .selectors import NOT_PRECISE, counted_tags_notice
+from .subset import subset_defectors, subset_filterset, subset_params, subset_report
 
 
 class StudyListView(BrowseRequiredMixin, ListView):
@@ -181,6 +181,7 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
         context.update(study=self.study, filter=self.filterset, query=subset.urlencode())
         if context["report"] is not None:
             context.update(page_tables(self.study, context["report"], subset), charts=page_charts(context["report"]))
+            context["tags_counted"] = counted_tags_notice(study=self.study, defectors=subset_defectors(self.filterset))
             context["hidden_restricted"] = (
                 0 if can_view_restricted(self.request.user) else context["report"]["restricted_defectors"]
             )

@@ -12,6 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.access import can_view_identity
 from accounts.admin_policy import AccessPolicyAdmin, RestrictedChoicesMixin
 from audit.services import record_identity_view
+from coding.admin import QuoteTaggingActionsMixin
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
@@ -146,7 +147,7 @@ class DefectorAdmin(PolicyHistoryAdmin):
 
 
 @admin.register(Quote)
-class QuoteAdmin(PolicyHistoryAdmin):
+class QuoteAdmin(QuoteTaggingActionsMixin, PolicyHistoryAdmin):
     form = QuoteForm
     list_display = ["__str__", "defector", "source", "language"]
     list_filter = ["language", "narratives", "source__outlet"]

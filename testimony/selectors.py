@@ -233,25 +233,6 @@ def defector_totals(*, user) -> int:
     return Defector.objects.visible_to(user).count()
 
 
-def latest_value(model, pk, field):
-    """``field`` of a record, or of its last history row once it has been deleted."""
-    current = model.objects.filter(pk=pk).values_list(field, flat=True).first()
-    if current is not None:
-        return current
-    return model.history.filter(id=pk).order_by("-history_date").values_list(field, flat=True).first()
-
-
-def defector_visible_to(user, defector_id) -> bool:
-    """Whether the user may see this defector, deleted or not (the admin's history pages)."""
-    return can_view_restricted(user) or latest_value(Defector, defector_id, "visibility") == "public"
-
-
-def quote_visible_to(user, quote_id) -> bool:
-    from .models import Quote
-
-    return can_view_restricted(user) or defector_visible_to(user, latest_value(Quote, quote_id, "defector_id"))
-
-
 def attach_narrative_codes(defectors) -> None:
     """Attach ``narrative_codes`` (the codes of every narrative a defector's quotes
     carry, in codebook order) to the defectors of one API page, in one query."""

@@ -96,8 +96,9 @@ def test_study_list(client, icsr_study):
 
 def test_report_page_takes_a_constant_number_of_queries(client, icsr_study, django_assert_num_queries):
     url = reverse("reports:study-report", args=["icsr-2015"])
-    with django_assert_num_queries(9):  # the study, then the report's 8
+    with django_assert_num_queries(11):  # the study, the report's 8, the tag rule and codebook versions
         client.get(url)
-    # and one to validate the narrative filter, one for the access log's row (a subset, anonymously)
-    with django_assert_num_queries(11):
+    # and one to validate the narrative filter, one for the access log's row (a subset, anonymously),
+    # two for the study's tag rule and the codebook versions its tags were coded under
+    with django_assert_num_queries(13):
         client.get(url, {"narrative": "brutality", "sex": "male"})
