@@ -49,6 +49,12 @@ SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
 # for anonymous visitors and per account for signed-in users and tokens.
 API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/minute")
 API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "600/minute")
+# The admin's CSV import (testimony/admin_import.py) works inside one request,
+# which must end within the worker timeout (gunicorn's 30 s): larger files are
+# refused with a pointer to `manage.py import_defectors`. 2,000 rows that all
+# update stored cases took up to 14 s on PostgreSQL (README, "Import and export").
+TESTIMONY_ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "2000"))
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
