@@ -98,6 +98,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Cache-Control: no-store, private for signed-in users; outside ConditionalGet so that ETags stay.
+    "config.middleware.PrivateResponsesMiddleware",
     # ETag on every GET response and a 304 for a matching If-None-Match (the API's conditional GETs).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
