@@ -49,6 +49,9 @@ SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
 # for anonymous visitors and per account for signed-in users and tokens.
 API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/minute")
 API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "600/minute")
+# REST API tokens authenticate for this many days after issue_token made them
+# (accounts/tokens.py); 0 means they never expire.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
 # The admin's CSV import (testimony/admin_import.py) works inside one request,
 # which must end within the worker timeout (gunicorn's 30 s): larger files are
 # refused with a pointer to `manage.py import_defectors`. 2,000 rows that all
@@ -184,7 +187,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.api.ReadOrModelPermissions"],
