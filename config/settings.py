@@ -58,6 +58,8 @@ API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
 # update stored cases took up to 14 s on PostgreSQL (README, "Import and export").
 TESTIMONY_ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
 TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "2000"))
+# Level of the project's own loggers (testimony, reports, accounts, ...), see LOGGING.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
@@ -225,6 +227,25 @@ SPECTACULAR_SETTINGS = {
         {"name": "narratives", "description": "The codebook; looked up by code."},
         {"name": "reports", "description": "A study's figures, regenerated from the database."},
     ],
+}
+
+# Logging: everything to standard error, where gunicorn, systemd or a container
+# runtime collects it (README, "Production"). Django's own default sends request
+# errors only to ADMINS by e-mail when DEBUG is off, so without this a 500 in
+# production was logged nowhere. django.request logs every 5xx as ERROR with its
+# traceback and 4xx as WARNING; django.security the refused hosts and CSRF failures.
+PROJECT_LOGGERS = ["accounts", "audit", "config", "narratives", "reports", "testimony"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name} {process:d} {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        # Replaces Django's default handlers (console with DEBUG on, mail_admins with it off); propagates to root.
+        "django": {"handlers": [], "level": "INFO"},
+        **{name: {"handlers": [], "level": LOG_LEVEL} for name in PROJECT_LOGGERS},
+    },
 }
 
 # --- Security (README, "Security") ---------------------------------------------
