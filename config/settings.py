@@ -54,10 +54,11 @@ API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "600/minute")
 API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
 # The admin's CSV import (testimony/admin_import.py) works inside one request,
 # which must end within the worker timeout (gunicorn's 30 s): larger files are
-# refused with a pointer to `manage.py import_defectors`. 2,000 rows that all
-# update stored cases took up to 14 s on PostgreSQL (README, "Import and export").
+# refused with a pointer to `manage.py import_defectors`. A file updating 1,000
+# stored cases took 12 s on PostgreSQL on a loaded machine, 2,000 took 30 s
+# (bench/admin_import_timing.py; README, "Import and export").
 TESTIMONY_ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
-TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "2000"))
+TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "1000"))
 # Level of the project's own loggers (testimony, reports, accounts, ...), see LOGGING.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]

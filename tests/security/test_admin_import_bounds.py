@@ -41,7 +41,7 @@ def test_a_file_over_the_row_limit_is_refused_with_a_pointer_to_the_command(clie
     response = upload(client, content)
     page = response.content.decode()
     assert response.status_code == 200
-    assert "The file has 30,000 rows; the admin imports up to 2,000 rows at a time." in page
+    assert "The file has 30,000 rows; the admin imports up to 1,000 rows at a time." in page
     assert "Import larger files with `manage.py import_defectors FILE`." in page
     assert listed_errors(page) == [] and "Confirm import" not in page
     assert len(response.content) < 50_000
