@@ -8,6 +8,9 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = "Accounts"
 
+    def ready(self):
+        from . import tokens  # noqa: F401  (connects the receivers that revoke API tokens)
+
 
 class TestimonyAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin whose default site asks for the TOTP code at login

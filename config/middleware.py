@@ -1,4 +1,6 @@
-"""Content-Security-Policy on every response.
+"""Headers every response gets: Content-Security-Policy, and Cache-Control for signed-in users.
+
+*Content-Security-Policy.*
 
 Django 5.2 has no CSP support, and django-csp would be one more dependency
 for what is a single header. This middleware reads ``settings.SECURE_CSP``,
@@ -9,11 +11,14 @@ same name, so that upgrading means deleting this file and adding
 A view that needs a different policy (for example an API docs page that loads
 a worker from ``blob:``) is wrapped in ``csp_override({...})``; a response that
 already carries the header is left alone.
+
+*Cache-Control* (``PrivateResponsesMiddleware``): see its docstring.
 """
 
 from functools import wraps
 
 from django.conf import settings
+from django.utils.cache import patch_cache_control
 
 HEADER = "Content-Security-Policy"
 
@@ -49,3 +54,31 @@ def csp_override(directives: dict):
         return wrapped
 
     return decorator
+
+
+class PrivateResponsesMiddleware:
+    """``Cache-Control: no-store, private`` on every response to a signed-in user.
+
+    Identity fields and restricted records are only ever shown to signed-in
+    users, so this one rule covers every page, export, admin view and API
+    response that could show them, without each view having to remember: no
+    shared proxy and no browser cache keeps a copy (the browser's back button
+    after a logout included). Token requests count too: DRF authenticates
+    inside the view and sets ``request.user`` on the Django request, which is
+    read here, after the view. Anonymous responses (public records only, while
+    ``TESTIMONY_PUBLIC_READ`` is on) stay cacheable.
+
+    It sits outside ``ConditionalGetMiddleware`` so that API responses keep
+    their ``ETag`` (Django computes none for a response already marked
+    ``no-store``) and scripts can still ask whether a list changed.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            patch_cache_control(response, no_store=True, private=True)
+        return response

@@ -49,6 +49,18 @@ SECURE_HSTS_PRELOAD = env_flag("SECURE_HSTS_PRELOAD", not DEBUG)
 # for anonymous visitors and per account for signed-in users and tokens.
 API_THROTTLE_ANON = os.environ.get("API_THROTTLE_ANON", "60/minute")
 API_THROTTLE_USER = os.environ.get("API_THROTTLE_USER", "600/minute")
+# REST API tokens authenticate for this many days after issue_token made them
+# (accounts/tokens.py); 0 means they never expire.
+API_TOKEN_LIFETIME_DAYS = int(os.environ.get("API_TOKEN_LIFETIME_DAYS", "30"))
+# The admin's CSV import (testimony/admin_import.py) works inside one request,
+# which must end within the worker timeout (gunicorn's 30 s): larger files are
+# refused with a pointer to `manage.py import_defectors`. A file updating 1,000
+# stored cases took 12 s on PostgreSQL on a loaded machine, 2,000 took 30 s
+# (bench/admin_import_timing.py; README, "Import and export").
+TESTIMONY_ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "1000"))
+# Level of the project's own loggers (testimony, reports, accounts, ...), see LOGGING.
+LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
@@ -98,6 +110,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Cache-Control: no-store, private for signed-in users; outside ConditionalGet so that ETags stay.
+    "config.middleware.PrivateResponsesMiddleware",
     # ETag on every GET response and a 304 for a matching If-None-Match (the API's conditional GETs).
     "django.middleware.http.ConditionalGetMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -182,7 +196,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "config.api_schema.AutoSchema",
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "accounts.tokens.ExpiringTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["config.api.ReadOrModelPermissions"],
@@ -220,6 +234,25 @@ SPECTACULAR_SETTINGS = {
         {"name": "narratives", "description": "The codebook; looked up by code."},
         {"name": "reports", "description": "A study's figures, regenerated from the database."},
     ],
+}
+
+# Logging: everything to standard error, where gunicorn, systemd or a container
+# runtime collects it (README, "Production"). Django's own default sends request
+# errors only to ADMINS by e-mail when DEBUG is off, so without this a 500 in
+# production was logged nowhere. django.request logs every 5xx as ERROR with its
+# traceback and 4xx as WARNING; django.security the refused hosts and CSRF failures.
+PROJECT_LOGGERS = ["accounts", "audit", "config", "narratives", "reports", "testimony"]
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "{asctime} {levelname} {name} {process:d} {message}", "style": "{"}},
+    "handlers": {"stderr": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "root": {"handlers": ["stderr"], "level": "WARNING"},
+    "loggers": {
+        # Replaces Django's default handlers (console with DEBUG on, mail_admins with it off); propagates to root.
+        "django": {"handlers": [], "level": "INFO"},
+        **{name: {"handlers": [], "level": LOG_LEVEL} for name in PROJECT_LOGGERS},
+    },
 }
 
 # --- Security (README, "Security") ---------------------------------------------

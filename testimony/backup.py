@@ -12,6 +12,9 @@ foreign keys to records deleted since (natural keys cannot be looked up for
 those, so dumpdata fails) and refer to records by id (renumbered records
 would lose their history). Its timestamps keep their microseconds
 (``testimony/backup_json.py``; Django's own JSON keeps milliseconds).
+
+Backups are written 0600 (``testimony/private_files.py``): they hold every
+identity field, password hashes, token keys and TOTP secrets.
 """
 
 import datetime
@@ -25,6 +28,8 @@ from django.core.management import call_command
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.test.utils import override_settings
+
+from .private_files import create_private
 
 # Logins in progress are not data; migrate fills django_migrations.
 SQLITE_EXCLUDE = ["sessions"]
@@ -62,14 +67,15 @@ def pg_command(program: str) -> tuple[list[str], dict]:
 
 
 def run(args: list[str], env: dict) -> None:
-    result = subprocess.run(args, env=env, capture_output=True, text=True)
+    # umask: whatever the PostgreSQL client creates is for the operator's account only.
+    result = subprocess.run(args, env=env, capture_output=True, text=True, umask=0o077)
     if result.returncode != 0:
         raise BackupError(f"{args[0]} failed (exit {result.returncode}):\n{result.stderr.strip()}")
 
 
 def backup(path: Path) -> Path:
-    """Write a backup of the whole database to ``path``."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    """Write a backup of the whole database to ``path`` (mode 0600)."""
+    create_private(path)
     if engine() == "postgresql":
         args, env = pg_command("pg_dump")
         run([*args, "--format=custom", f"--file={path}", settings.DATABASES["default"]["NAME"]], env)

@@ -5,7 +5,6 @@ from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from testimony import admin_import
 from testimony.models import Defector
 from tests.factories import DefectorFactory, UserFactory
 from tests.testimony.test_importer import row, to_csv
@@ -92,8 +91,8 @@ def test_confirm_validates_again_and_ignores_a_stale_digest(client, researcher):
     assert Defector.objects.get().name == "Hidden"
 
 
-def test_files_over_the_limit_are_refused_with_a_pointer_to_the_command(client, researcher, monkeypatch):
-    monkeypatch.setattr(admin_import, "MAX_UPLOAD_BYTES", 100)
+def test_files_over_the_limit_are_refused_with_a_pointer_to_the_command(client, researcher, settings):
+    settings.TESTIMONY_ADMIN_IMPORT_MAX_BYTES = 100
     client.force_login(researcher)
     response = upload(client, to_csv([row(), row(case_id="T-2")]))
     assert "import_defectors" in response.content.decode()

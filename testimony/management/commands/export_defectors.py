@@ -3,7 +3,9 @@
 Writes every defector, restricted ones included (the command line is the
 database's custodian, and import(export(db)) must give the database back),
 but never identity fields. Every run is an export in the access log, like the
-web's: restricted records leave the database here too.
+web's: restricted records leave the database here too. ``--output`` files are
+created 0600 (only the operator's account may read them); standard output
+redirected by the shell gets the shell's umask.
 """
 
 from django.core.management.base import BaseCommand
@@ -11,6 +13,7 @@ from django.core.management.base import BaseCommand
 from audit.models import Action
 from testimony.longform import write_csv, write_json
 from testimony.models import Defector
+from testimony.private_files import open_private
 
 from ._operator import record_command_access, user_option
 
@@ -28,7 +31,7 @@ class Command(BaseCommand):
         writer = write_csv if format == "csv" else write_json
         defectors = Defector.objects.order_by("case_id")
         if output:
-            with open(output, "w", encoding="utf-8", newline="") as out:
+            with open_private(output, "w", encoding="utf-8", newline="") as out:
                 count = writer(defectors, out)
             self.stderr.write(f"Wrote {count} {'rows' if format == 'csv' else 'defectors'} to {output}.")
         else:
