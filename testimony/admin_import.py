@@ -19,8 +19,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .importer import defector_import
-from .longform import COLUMNS, CONTRACT_COLUMNS
+from .imports.columns import COLUMNS, CONTRACT_COLUMNS
+from .imports.service import defector_import
 
 MAX_UPLOAD_BYTES = 2 * 1024 * 1024  # larger files: use `manage.py import_defectors`
 SESSION_KEY = "testimony_defector_import"

@@ -1,5 +1,6 @@
-"""The long-form CSV of CONTRACT.md: one row per quote, shared by the
-importer, ``export_defectors`` and the web UI's ``/defectors/export.csv``.
+"""The long-form CSV of CONTRACT.md: one row per quote, written by
+``export_defectors`` and the web UI's ``/defectors/export.csv`` from the
+column table the import reads (testimony/imports/columns.py).
 
 Rows are written so that import(export(db)) gives the database back:
 - a defector with quotes has one row per quote, carrying the quote's source;
@@ -10,7 +11,9 @@ Rows are written so that import(export(db)) gives the database back:
 Columns after ``narratives`` extend the contract so that nothing of a defector,
 source, quote or tag is lost; the importer treats them as optional. Identity
 fields are never written (CONTRACT.md, "Identity protection"); outlets travel
-by name only.
+by name only. A cell a spreadsheet would read as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return) is written with a leading
+``'``, which the import removes.
 
 ``write_json`` gives the same data nested: defector -> sources -> quotes ->
 narrative codes (``export_defectors --format json``).
@@ -24,46 +27,18 @@ from django.db.models import Prefetch
 
 from narratives.models import Tag
 
+from .imports.cells import protect_formula
+from .imports.columns import (
+    COLUMNS,
+    CONTRACT_COLUMNS,
+    DEFECTOR_COLUMNS,
+    QUOTE_COLUMNS,
+    SOURCE_COLUMNS,
+    format_partial_date,
+)
 from .models import Defector, Quote
 
-CONTRACT_COLUMNS = [
-    "case_id",
-    "name",
-    "sex",
-    "country",
-    "reported_on",
-    "outlet",
-    "source_title",
-    "source_url",
-    "source_published_on",
-    "quote",
-    "quote_language",
-    "translation",
-    "narratives",
-]
-
-# Extensions (optional on import), always after the contract's columns.
-EXTENSION_COLUMNS = [
-    "provenance",
-    "visibility",
-    "notes",
-    "role",
-    "status",
-    "defected_on",
-    "source_language",
-    "source_archived_url",
-    "source_accessed_on",
-    "quote_locator",
-]
-
-COLUMNS = CONTRACT_COLUMNS + EXTENSION_COLUMNS
-
-
-PRECISION_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
-
-
-def format_partial_date(value, precision: str) -> str:
-    return value.strftime(PRECISION_FORMATS.get(precision or "day")) if value else ""
+__all__ = ["COLUMNS", "CONTRACT_COLUMNS", "format_partial_date", "stream_csv", "write_csv", "write_json"]
 
 
 def prefetched(defectors):
@@ -79,49 +54,20 @@ def prefetched(defectors):
 
 def source_columns(source) -> dict:
     if source is None:
-        return dict.fromkeys(
-            ["outlet", "source_title", "source_url", "source_published_on"]
-            + ["source_language", "source_archived_url", "source_accessed_on"],
-            "",
-        )
-    return {
-        "outlet": source.outlet.name,
-        "source_title": source.title,
-        "source_url": source.url,
-        "source_published_on": source.published_on.isoformat() if source.published_on else "",
-        "source_language": source.language,
-        "source_archived_url": source.archived_url,
-        "source_accessed_on": source.accessed_on.isoformat() if source.accessed_on else "",
-    }
+        return dict.fromkeys((column.name for column in SOURCE_COLUMNS), "")
+    return {column.name: column.export(source) for column in SOURCE_COLUMNS}
 
 
 def defector_rows(defector: Defector) -> Iterator[dict]:
-    base = {
-        "case_id": defector.case_id,
-        "name": defector.name,
-        "sex": defector.sex,
-        "country": defector.country.code or "",
-        "reported_on": format_partial_date(defector.reported_on, defector.reported_precision),
-        "provenance": defector.provenance,
-        "visibility": defector.visibility,
-        "notes": defector.notes,
-        "role": defector.role,
-        "status": defector.status,
-        "defected_on": format_partial_date(defector.defected_on, defector.defected_precision),
-    }
-    empty_quote = {"quote": "", "quote_language": "", "translation": "", "narratives": "", "quote_locator": ""}
+    base = {column.name: column.export(defector) for column in DEFECTOR_COLUMNS}
+    empty_quote = dict.fromkeys((column.name for column in QUOTE_COLUMNS), "")
     quoted_sources = set()
     for quote in defector.quotes.all():
         quoted_sources.add(quote.source_id)
-        codes = dict.fromkeys(tag.narrative.code for tag in quote.tags.all())
         yield {
             **base,
             **source_columns(quote.source),
-            "quote": quote.text,
-            "quote_language": quote.language,
-            "translation": quote.translation,
-            "narratives": ";".join(codes),
-            "quote_locator": quote.locator,
+            **{column.name: column.export(quote) for column in QUOTE_COLUMNS},
         }
     # Ordered by content, not id, so that an export of a re-imported database is byte-identical.
     unquoted = sorted(
@@ -132,6 +78,12 @@ def defector_rows(defector: Defector) -> Iterator[dict]:
         yield {**base, **source_columns(source), **empty_quote}
     if not quoted_sources and not unquoted:
         yield {**base, **source_columns(None), **empty_quote}
+
+
+def protected(row: dict) -> dict:
+    """The row as written: no cell a spreadsheet would read as a formula
+    (the import removes the protection again, testimony/imports/cells.py)."""
+    return {name: protect_formula(value) for name, value in row.items()}
 
 
 def iter_rows(defectors) -> Iterator[dict]:
@@ -145,7 +97,7 @@ def write_csv(defectors, out) -> int:
     writer.writeheader()
     count = 0
     for row in iter_rows(defectors):
-        writer.writerow(row)
+        writer.writerow(protected(row))
         count += 1
     return count
 
@@ -161,7 +113,7 @@ def stream_csv(defectors) -> Iterable[str]:
     writer = csv.DictWriter(Echo(), fieldnames=COLUMNS, lineterminator="\n")
     yield writer.writeheader()
     for row in iter_rows(defectors):
-        yield writer.writerow(row)
+        yield writer.writerow(protected(row))
 
 
 def source_document(source, quotes) -> dict:
