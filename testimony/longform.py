@@ -91,13 +91,31 @@ def iter_rows(defectors) -> Iterator[dict]:
         yield from defector_rows(defector)
 
 
+class LongFormWriter:
+    """Writes long-form rows: formulas protected (:func:`protected`), and rows
+    holding a lone carriage return with every cell quoted: csv's minimal quoting
+    quotes only the line terminator (``\n`` here), and a reader would take an
+    unquoted ``\r`` for the end of a line."""
+
+    def __init__(self, out):
+        self.plain = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        self.quoted = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writeheader(self):
+        return self.plain.writeheader()
+
+    def writerow(self, row: dict):
+        row = protected(row)
+        return (self.quoted if any("\r" in value for value in row.values()) else self.plain).writerow(row)
+
+
 def write_csv(defectors, out) -> int:
     """Write the long-form CSV of ``defectors`` to a text stream; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = LongFormWriter(out)
     writer.writeheader()
     count = 0
     for row in iter_rows(defectors):
-        writer.writerow(protected(row))
+        writer.writerow(row)
         count += 1
     return count
 
@@ -110,14 +128,23 @@ class Echo:
 
 
 def stream_csv(defectors) -> Iterable[str]:
-    writer = csv.DictWriter(Echo(), fieldnames=COLUMNS, lineterminator="\n")
+    writer = LongFormWriter(Echo())
     yield writer.writeheader()
     for row in iter_rows(defectors):
-        yield writer.writerow(protected(row))
+        yield writer.writerow(row)
+
+
+def with_table_fields(document: dict, record, columns) -> dict:
+    """Add the optional columns of the column table that ``document`` does not
+    name yet, as their model values: a new optional column reaches the JSON too."""
+    for column in columns:
+        if not column.required and not column.precision and column.field not in document:
+            document[column.field] = getattr(record, column.field)
+    return document
 
 
 def source_document(source, quotes) -> dict:
-    return {
+    document = {
         "outlet": source.outlet.name,
         "title": source.title,
         "url": source.url,
@@ -125,17 +152,21 @@ def source_document(source, quotes) -> dict:
         "language": source.language,
         "archived_url": source.archived_url,
         "accessed_on": source.accessed_on.isoformat() if source.accessed_on else None,
-        "quotes": [
-            {
-                "text": quote.text,
-                "language": quote.language,
-                "translation": quote.translation,
-                "locator": quote.locator,
-                "narratives": list(dict.fromkeys(tag.narrative.code for tag in quote.tags.all())),
-            }
-            for quote in quotes
-        ],
     }
+    with_table_fields(document, source, SOURCE_COLUMNS)
+    document["quotes"] = [quote_document(quote) for quote in quotes]
+    return document
+
+
+def quote_document(quote) -> dict:
+    document = {
+        "text": quote.text,
+        "language": quote.language,
+        "translation": quote.translation,
+        "locator": quote.locator,
+        "narratives": list(dict.fromkeys(tag.narrative.code for tag in quote.tags.all())),
+    }
+    return with_table_fields(document, quote, QUOTE_COLUMNS)
 
 
 def defector_document(defector: Defector) -> dict:
@@ -147,7 +178,7 @@ def defector_document(defector: Defector) -> dict:
         sources[quote.source_id] = quote.source
     for source in sorted(defector.sources.all(), key=lambda s: (s.outlet.name, s.title, s.url)):
         sources.setdefault(source.pk, source)
-    return {
+    document = {
         "case_id": defector.case_id,
         "name": defector.name,
         "sex": defector.sex,
@@ -161,8 +192,10 @@ def defector_document(defector: Defector) -> dict:
         "provenance": defector.provenance,
         "visibility": defector.visibility,
         "notes": defector.notes,
-        "sources": [source_document(source, quotes_by_source.get(pk, [])) for pk, source in sources.items()],
     }
+    with_table_fields(document, defector, DEFECTOR_COLUMNS)
+    document["sources"] = [source_document(source, quotes_by_source.get(pk, [])) for pk, source in sources.items()]
+    return document
 
 
 def write_json(defectors, out) -> int:

@@ -47,7 +47,9 @@ def check_header(columns: list[str]) -> list[RowError]:
 
 
 def clean_cells(line: int, columns: list[str], cells: list[str], errors: list[RowError]) -> list[str]:
-    """The cells without formula protection; NULs and undecodable bytes reported (and dropped)."""
+    """The cells without formula protection; NULs and undecodable bytes reported.
+    A record with such an error is not parsed further (its cells are not what
+    the file meant, and would only add errors that follow from it)."""
     cleaned = []
     for index, cell in enumerate(cells):
         column = columns[index] if index < len(columns) else None
@@ -123,7 +125,10 @@ class RowSource:
                 if errors:
                     return
             values = ["" if v is None else str(v) for v in record.values()]
-            yield number, dict(zip(record, clean_cells(number, list(record), values, errors), strict=True))
+            before = len(errors)
+            values = clean_cells(number, list(record), values, errors)
+            if len(errors) == before:
+                yield number, dict(zip(record, values, strict=True))
 
     def _read_csv(self, handle, errors: list[RowError]) -> Iterator[tuple[int, dict]]:
         lines = _Lines(handle)
@@ -154,7 +159,10 @@ class RowSource:
                 return
             start, previous = previous + 1, reader.line_num
             if lines.take():
+                before = len(errors)
                 cells = clean_cells(start, self.columns, cells, errors)
+                if len(errors) > before:
+                    continue  # reported; its cells are not what the file meant, so not parsed
             if not cells or (len(cells) == 1 and not cells[0].strip()):
                 continue
             if len(cells) != width:

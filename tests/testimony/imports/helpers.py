@@ -37,7 +37,9 @@ def row(**values) -> dict:
 
 def to_csv(rows, columns=None) -> bytes:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=columns or list(rows[0]), lineterminator="\n")
+    # As the export does: a lone \r is a line end to a reader unless quoted.
+    quoting = csv.QUOTE_ALL if any("\r" in str(v) for r in rows for v in r.values()) else csv.QUOTE_MINIMAL
+    writer = csv.DictWriter(out, fieldnames=columns or list(rows[0]), lineterminator="\n", quoting=quoting)
     writer.writeheader()
     writer.writerows(rows)
     return out.getvalue().encode()
