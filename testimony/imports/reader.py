@@ -158,7 +158,8 @@ class RowSource:
                 errors.append(RowError(previous + 1, None, f"is not valid CSV ({exc}); nothing after it was read"))
                 return
             start, previous = previous + 1, reader.line_num
-            if lines.take():
+            if lines.suspect:  # (an attribute, not take(): this runs for every row)
+                lines.suspect = False
                 before = len(errors)
                 cells = clean_cells(start, self.columns, cells, errors)
                 if len(errors) > before:

@@ -81,10 +81,17 @@ def parse_row(
         cache.clear()
     cells = _Cells(line, record, present)
     get = record.get
+    # The rows of a case (of a source) repeat its cells: parsed on a cache miss only.
     defector_key = ("defector", *map(get, DEFECTOR_CELLS))
-    _cached_columns(cells, cache, defector_key, DEFECTOR_COLUMNS)
+    if defector_key in cache:
+        cells.values.update(cache[defector_key])
+    else:
+        _parse_columns(cells, cache, defector_key, DEFECTOR_COLUMNS)
     source_cells = ("source", *map(get, SOURCE_CELLS))
-    _cached_columns(cells, cache, source_cells, SOURCE_COLUMNS)
+    if source_cells in cache:
+        cells.values.update(cache[source_cells])
+    else:
+        _parse_columns(cells, cache, source_cells, SOURCE_COLUMNS)
     quote_text = _quote_cells(cells, cache, narrative_codes)
     values, errors = cells.values, cells.errors
     outlet, title, url = values.get("outlet", ""), values.get("source_title", ""), values.get("source_url", "")
@@ -113,11 +120,8 @@ def parse_row(
     return row, []
 
 
-def _cached_columns(cells: _Cells, cache: dict, key: tuple, columns: list[Column]) -> None:
-    """The defector's (or the source's) cells, parsed once per distinct set of cells."""
-    if key in cache:
-        cells.values.update(cache[key])
-        return
+def _parse_columns(cells: _Cells, cache: dict, key: tuple, columns: list[Column]) -> None:
+    """Parse the defector's (or the source's) cells and remember them under ``key``."""
     before, parsed = len(cells.errors), set(cells.values)
     cells.columns(columns)
     if len(cells.errors) == before:
@@ -133,8 +137,12 @@ def _quote_cells(cells: _Cells, cache: dict, narrative_codes) -> str:
     translation = get("translation") or ""
     values["translation"] = translation if translation.strip() else ""
     for column in QUOTE_EXTRAS:
-        if column.name in cells.present:
-            cells.parse(column.name, column.parse)
+        name = column.name
+        if name in cells.present:
+            try:
+                values[name] = column.parse(get(name) or "")
+            except CellError as exc:
+                errors.append(RowError(line, name, exc.reason, exc.accepted))
     narratives = get("narratives") or ""
     narratives_key = ("narratives", narratives)
     codes = cache.get(narratives_key)

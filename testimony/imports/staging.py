@@ -55,6 +55,10 @@ def _date(value: datetime.date | None) -> str:
     return NULL if value is None else value.isoformat()
 
 
+def _none(value) -> None:
+    return None
+
+
 def _format(kind: str):
     return _date if kind == "date" else _text
 
@@ -102,7 +106,9 @@ class Stager:
         self.codes: dict = {}
         self.defector_cells = [cell for cell in _cells(DEFECTOR_COLUMNS) if cell[0] != "case_id"]
         self.source_cells = _cells(SOURCE_COLUMNS)
-        self.quote_cells = _cells(QUOTE_COLUMNS)
+        # The narratives' cell is the codebook ids of the codes: formatted apart.
+        self.quote_cells = [(name, _none if name == "narratives" else f) for name, f in _cells(QUOTE_COLUMNS)]
+        self.narratives_at = [name for name, _ in self.quote_cells].index("narratives")
         self.no_source = "\t".join([NULL] * len(SOURCE_STAGE_COLUMNS))
         self.no_quote = "\t".join([NULL] * len(QUOTE_STAGE_COLUMNS))
         self.last: tuple = (None, "")
@@ -123,18 +129,18 @@ class Stager:
             else:
                 source = self.source(s)
                 self.last_source = (s, source)
-        quote = self.no_quote if row.quote is None else self.quote(row.quote)
+        quote = self.no_quote
+        if row.quote is not None:  # inline: this runs for every row
+            q = row.quote
+            codes = self.codes.get(q["narratives"])
+            if codes is None:
+                codes = self.codes[q["narratives"]] = (
+                    "{" + ",".join(str(self.narrative_ids[c]) for c in q["narratives"]) + "}"
+                )
+            cells = [formatter(q.get(name)) for name, formatter in self.quote_cells]
+            cells[self.narratives_at] = codes
+            quote = "\t".join(cells)
         return f"{row.line}\t{defector}\t{source}\t{quote}\n"
-
-    def quote(self, q: dict) -> str:
-        codes = self.codes.get(q["narratives"])
-        if codes is None:
-            codes = self.codes[q["narratives"]] = (
-                "{" + ",".join(str(self.narrative_ids[c]) for c in q["narratives"]) + "}"
-            )
-        return "\t".join(
-            [codes if name == "narratives" else formatter(q.get(name)) for name, formatter in self.quote_cells]
-        )
 
     def defector(self, case_id: str, d: dict) -> str:
         key = (case_id, *d.values())
@@ -142,7 +148,7 @@ class Stager:
         if defector is None:
             if len(self.defectors) > CACHE_SIZE:
                 self.defectors.clear()
-            cells = [_text(case_id), *(formatter(d.get(name)) for name, formatter in self.defector_cells)]
+            cells = [_text(case_id)] + [formatter(d.get(name)) for name, formatter in self.defector_cells]
             defector = self.defectors[key] = "\t".join(cells)
         return defector
 
