@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 from collections.abc import Iterator
 
-from .columns import DEFECTOR_COLUMNS, QUOTE_COLUMNS, SOURCE_COLUMNS, Column
+from .columns import DEFECTOR_COLUMNS, QUOTE_COLUMNS, QUOTE_EXTRAS, SOURCE_COLUMNS, Column
 
 COPY_CHUNK = 1 << 16  # characters handed to COPY per read()
 CACHE_SIZE = 4096
@@ -53,10 +53,6 @@ def _text(value: str | None) -> str:
 
 def _date(value: datetime.date | None) -> str:
     return NULL if value is None else value.isoformat()
-
-
-def _none(value) -> None:
-    return None
 
 
 def _format(kind: str):
@@ -106,9 +102,7 @@ class Stager:
         self.codes: dict = {}
         self.defector_cells = [cell for cell in _cells(DEFECTOR_COLUMNS) if cell[0] != "case_id"]
         self.source_cells = _cells(SOURCE_COLUMNS)
-        # The narratives' cell is the codebook ids of the codes: formatted apart.
-        self.quote_cells = [(name, _none if name == "narratives" else f) for name, f in _cells(QUOTE_COLUMNS)]
-        self.narratives_at = [name for name, _ in self.quote_cells].index("narratives")
+        self.quote_extras = _cells(QUOTE_EXTRAS)
         self.no_source = "\t".join([NULL] * len(SOURCE_STAGE_COLUMNS))
         self.no_quote = "\t".join([NULL] * len(QUOTE_STAGE_COLUMNS))
         self.last: tuple = (None, "")
@@ -137,8 +131,10 @@ class Stager:
                 codes = self.codes[q["narratives"]] = (
                     "{" + ",".join(str(self.narrative_ids[c]) for c in q["narratives"]) + "}"
                 )
-            cells = [formatter(q.get(name)) for name, formatter in self.quote_cells]
-            cells[self.narratives_at] = codes
+            # The contract's quote columns, in the table's order (checked below the
+            # class); a language code needs no escaping. Then the optional ones.
+            cells = [_text(q["text"]), q["language"], _text(q["translation"]), codes]
+            cells += [formatter(q.get(name)) for name, formatter in self.quote_extras]
             quote = "\t".join(cells)
         return f"{row.line}\t{defector}\t{source}\t{quote}\n"
 
@@ -163,3 +159,8 @@ class Stager:
             cells += ["", ""] if by_url else [_text(s["outlet"]), _text(s["title"])]
             source = self.sources[key] = "\t".join(cells)
         return source
+
+
+# Stager.line writes the contract's quote columns by name, for speed.
+assert [c.name for c in QUOTE_COLUMNS if c.required] == ["quote", "quote_language", "translation", "narratives"]
+assert QUOTE_COLUMNS[:4] == [c for c in QUOTE_COLUMNS if c.required]

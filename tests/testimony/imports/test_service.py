@@ -70,7 +70,7 @@ def test_dry_run_counts_exactly_and_writes_nothing():
 
 
 # Statements of a re-import: the portable path's batch queries; on PostgreSQL
-# the bulk path's staging, checks and set-based writes (testimony/bulk.py).
+# the PostgreSQL path's staging, checks and set-based writes (testimony/imports/postgres.py).
 # Either way a constant, whatever the number of rows.
 REIMPORT_QUERIES = {"sqlite": 12, "postgresql": 21}
 
