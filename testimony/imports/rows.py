@@ -41,29 +41,11 @@ def fingerprint(values: dict) -> int:
     return hash(tuple(sorted(values.items())))
 
 
-class _Cells:
-    """The values and errors of one record, column by column."""
-
-    __slots__ = ("line", "record", "present", "values", "errors")
-
-    def __init__(self, line: int, record: dict[str, str], present: frozenset[str]):
-        self.line, self.record, self.present = line, record, present
-        self.values: dict[str, Any] = {}
-        self.errors: list[RowError] = []
-
-    def parse(self, name: str, parser: Callable[[str], Any]) -> None:
-        try:
-            self.values[name] = parser(self.record.get(name) or "")
-        except CellError as exc:
-            self.errors.append(RowError(self.line, name, exc.reason, exc.accepted))
-
-    def columns(self, columns: list[Column]) -> None:
-        """Parse the contract's columns, and the optional ones the file has."""
-        for column in columns:
-            if column.required or column.name in self.present:
-                if column.blank_keeps and not (self.record.get(column.name) or "").strip():
-                    continue
-                self.parse(column.name, column.parse)
+def _parse_cell(line: int, record: dict, name: str, parser: Callable[[str], Any], values: dict, errors: list) -> None:
+    try:
+        values[name] = parser(record.get(name) or "")
+    except CellError as exc:
+        errors.append(RowError(line, name, exc.reason, exc.accepted))
 
 
 def parse_row(
@@ -79,21 +61,21 @@ def parse_row(
         cache = {}
     elif len(cache) > CACHE_SIZE:
         cache.clear()
-    cells = _Cells(line, record, present)
+    values: dict[str, Any] = {}
+    errors: list[RowError] = []
     get = record.get
     # The rows of a case (of a source) repeat its cells: parsed on a cache miss only.
     defector_key = ("defector", *map(get, DEFECTOR_CELLS))
     if defector_key in cache:
-        cells.values.update(cache[defector_key])
+        values.update(cache[defector_key])
     else:
-        _parse_columns(cells, cache, defector_key, DEFECTOR_COLUMNS)
+        _parse_columns(line, record, present, values, errors, (cache, defector_key), DEFECTOR_COLUMNS)
     source_cells = ("source", *map(get, SOURCE_CELLS))
     if source_cells in cache:
-        cells.values.update(cache[source_cells])
+        values.update(cache[source_cells])
     else:
-        _parse_columns(cells, cache, source_cells, SOURCE_COLUMNS)
-    quote_text = _quote_cells(cells, cache, narrative_codes)
-    values, errors = cells.values, cells.errors
+        _parse_columns(line, record, present, values, errors, (cache, source_cells), SOURCE_COLUMNS)
+    quote_text = _quote_cells(line, record, present, values, errors, cache, narrative_codes)
     outlet, title, url = values.get("outlet", ""), values.get("source_title", ""), values.get("source_url", "")
     has_source = bool(outlet or title or url or values.get("source_published_on"))
     if has_source or quote_text:
@@ -104,9 +86,11 @@ def parse_row(
     if errors:
         return None, errors
 
-    row = ParsedRow(line=line, case_id=values["case_id"], defector=_defector(values, cache, defector_key))
+    defector = cache.get(("defector fields", defector_key)) or _defector(values, cache, defector_key)
+    row = ParsedRow(line=line, case_id=values["case_id"], defector=defector)
     if has_source:
-        row.source_key, row.source = _source(values, cache, source_cells, (outlet, title, url))
+        source = cache.get(("source fields", source_cells)) or _source(values, cache, source_cells, outlet, title, url)
+        row.source_key, row.source = source
     if quote_text:
         row.quote = {
             "text": quote_text,
@@ -120,17 +104,24 @@ def parse_row(
     return row, []
 
 
-def _parse_columns(cells: _Cells, cache: dict, key: tuple, columns: list[Column]) -> None:
-    """Parse the defector's (or the source's) cells and remember them under ``key``."""
-    before, parsed = len(cells.errors), set(cells.values)
-    cells.columns(columns)
-    if len(cells.errors) == before:
-        cache[key] = {k: v for k, v in cells.values.items() if k not in parsed}
+def _parse_columns(line, record, present, values: dict, errors: list, cached: tuple, columns: list[Column]) -> None:
+    """Parse the defector's (or the source's) cells: the contract's columns and
+    the optional ones the file has; without error, remember them (``cached``:
+    the cache and the key)."""
+    before, parsed = len(errors), set(values)
+    for column in columns:
+        if column.required or column.name in present:
+            if column.blank_keeps and not (record.get(column.name) or "").strip():
+                continue
+            _parse_cell(line, record, column.name, column.parse, values, errors)
+    if len(errors) == before:
+        cache, key = cached
+        cache[key] = {k: v for k, v in values.items() if k not in parsed}
 
 
-def _quote_cells(cells: _Cells, cache: dict, narrative_codes) -> str:
+def _quote_cells(line, record, present, values: dict, errors: list, cache: dict, narrative_codes) -> str:
     """Parse the quote's cells, which change on every row (inline, for speed); returns its text."""
-    get, values, errors, line = cells.record.get, cells.values, cells.errors, cells.line
+    get = record.get
     quote_text = get("quote") or ""
     if not quote_text.strip():
         quote_text = ""
@@ -138,7 +129,7 @@ def _quote_cells(cells: _Cells, cache: dict, narrative_codes) -> str:
     values["translation"] = translation if translation.strip() else ""
     for column in QUOTE_EXTRAS:
         name = column.name
-        if name in cells.present:
+        if name in present:
             try:
                 values[name] = column.parse(get(name) or "")
             except CellError as exc:
@@ -165,28 +156,22 @@ def _quote_cells(cells: _Cells, cache: dict, narrative_codes) -> str:
 
 
 def _defector(values: dict, cache: dict, defector_key: tuple) -> dict:
-    """The defector's fields; built once per cached case and shared by its rows
-    (read-only for every consumer)."""
-    fields_key = ("defector fields", defector_key)
-    defector = cache.get(fields_key)
-    if defector is None:
-        defector = {}
-        for column in DEFECTOR_COLUMNS:
-            if column.name == "case_id" or column.name not in values:
-                continue
-            if column.precision:
-                defector[column.field], defector[column.precision] = values[column.name]
-            else:
-                defector[column.field] = values[column.name]
-        cache[fields_key] = defector
+    """The defector's fields, built on a cache miss and then shared by the case's
+    rows (read-only for every consumer)."""
+    defector = {}
+    for column in DEFECTOR_COLUMNS:
+        if column.name == "case_id" or column.name not in values:
+            continue
+        if column.precision:
+            defector[column.field], defector[column.precision] = values[column.name]
+        else:
+            defector[column.field] = values[column.name]
+    cache[("defector fields", defector_key)] = defector
     return defector
 
 
-def _source(values: dict, cache: dict, source_cells: tuple, identity: tuple) -> tuple[tuple, dict]:
-    """The source's key and fields; built once per cached source and shared by its rows."""
-    fields_key = ("source fields", source_cells)
-    source = cache.get(fields_key)
-    if source is None:
-        fields = {column.field: values[column.name] for column in SOURCE_COLUMNS if column.name in values}
-        source = cache[fields_key] = (source_key(*identity), fields)
+def _source(values: dict, cache: dict, source_cells: tuple, outlet: str, title: str, url: str) -> tuple[tuple, dict]:
+    """The source's key and fields, built on a cache miss and then shared by its rows."""
+    fields = {column.field: values[column.name] for column in SOURCE_COLUMNS if column.name in values}
+    source = cache[("source fields", source_cells)] = (source_key(outlet, title, url), fields)
     return source
