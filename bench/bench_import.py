@@ -7,7 +7,7 @@ The floor, measured in the same run on the same database: a plain ``COPY`` of
 the same CSV into a table without index, constraint or history (what it costs
 PostgreSQL just to take the bytes). The import is reported as a multiple of it.
 ``--portable`` also times the portable (SQLite) path on PostgreSQL, the import
-before testimony/bulk.py.
+before testimony/imports/postgres.py.
 
 It creates its own scratch databases next to BENCH_DATABASE_URL (a migrated
 template, then one fresh copy per run) and drops them at the end. Each import
@@ -71,20 +71,20 @@ def vm_rss_kb() -> int:
 def child(path: str, url: str, portable: bool) -> None:
     """One import, measured: prints a JSON line."""
     setup_django(url)
-    from testimony import bulk, importer
+    from testimony.imports.service import defector_import
 
-    importer.BULK = not portable
+    writer = "portable" if portable else "postgres"
     baseline = vm_rss_kb()
     start = time.perf_counter()
-    result = importer.defector_import(rows=path, change_reason="bench_import")
+    result = defector_import(rows=path, change_reason="bench_import", writer=writer)
     seconds = time.perf_counter() - start
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # KB on Linux
     assert result.ok, result.errors[:5]
-    phases = {} if portable else dict(bulk.timings)
+    phases = {} if portable else dict(result.timings)
     again = None
     if not portable:  # the same file again: every case stored and unchanged
         start = time.perf_counter()
-        assert importer.defector_import(rows=path, change_reason="bench_import").unchanged == result.created
+        assert defector_import(rows=path, change_reason="bench_import", writer=writer).unchanged == result.created
         again = time.perf_counter() - start
     print(
         json.dumps(
@@ -174,7 +174,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--defectors", type=int, default=50_000)
     parser.add_argument("--small", type=int, help="defectors in the small file (default: a fifth)")
-    parser.add_argument("--portable", action="store_true", help="also time the portable path (before bulk.py)")
+    parser.add_argument("--portable", action="store_true", help="also time the portable path")
     parser.add_argument("--child")
     parser.add_argument("--url")
     args = parser.parse_args()

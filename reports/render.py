@@ -60,8 +60,13 @@ def csv_rows(report: dict):
 
 
 def as_csv(report: dict) -> str:
+    """The long form as CSV. A text cell a spreadsheet would read as a formula
+    gets a leading ' (testimony/imports/cells.py); numbers are written as numbers."""
+    from testimony.imports.cells import protect_formula
+
     out = io.StringIO()
-    csv.writer(out).writerows(csv_rows(report))
+    rows = csv_rows(report)
+    csv.writer(out).writerows([protect_formula(c) if isinstance(c, str) else c for c in row] for row in rows)
     return out.getvalue()
 
 

@@ -29,8 +29,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .importer import defector_import
-from .longform import COLUMNS, CONTRACT_COLUMNS
+from .imports.columns import COLUMNS, CONTRACT_COLUMNS
+from .imports.service import defector_import
 
 ERRORS_SHOWN = 200  # a file of 30,000 bad rows has 100,000 errors: megabytes no one reads
 SESSION_KEY = "testimony_defector_import"

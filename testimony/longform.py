@@ -1,5 +1,6 @@
-"""The long-form CSV of CONTRACT.md: one row per quote, shared by the
-importer, ``export_defectors`` and the web UI's ``/defectors/export.csv``.
+"""The long-form CSV of docs/contract.md: one row per quote, written by
+``export_defectors`` and the web UI's ``/defectors/export.csv`` from the
+column table the import reads (testimony/imports/columns.py).
 
 Rows are written so that import(export(db)) gives the database back:
 - a defector with quotes has one row per quote, carrying the quote's source;
@@ -9,8 +10,10 @@ Rows are written so that import(export(db)) gives the database back:
 ``2015-08``, ``2015-08-14``), which is how the importer reads the precision back.
 Columns after ``narratives`` extend the contract so that nothing of a defector,
 source, quote or tag is lost; the importer treats them as optional. Identity
-fields are never written (CONTRACT.md, "Identity protection"); outlets travel
-by name only.
+fields are never written (docs/contract.md, "Identity protection"); outlets travel
+by name only. A cell a spreadsheet would read as a formula (starting with
+``=``, ``+``, ``-``, ``@``, tab or carriage return) is written with a leading
+``'``, which the import removes.
 
 ``write_json`` gives the same data nested: defector -> sources -> quotes ->
 narrative codes (``export_defectors --format json``).
@@ -24,46 +27,18 @@ from django.db.models import Prefetch
 
 from narratives.models import Tag
 
+from .imports.cells import protect_formula
+from .imports.columns import (
+    COLUMNS,
+    CONTRACT_COLUMNS,
+    DEFECTOR_COLUMNS,
+    QUOTE_COLUMNS,
+    SOURCE_COLUMNS,
+    format_partial_date,
+)
 from .models import Defector, Quote
 
-CONTRACT_COLUMNS = [
-    "case_id",
-    "name",
-    "sex",
-    "country",
-    "reported_on",
-    "outlet",
-    "source_title",
-    "source_url",
-    "source_published_on",
-    "quote",
-    "quote_language",
-    "translation",
-    "narratives",
-]
-
-# Extensions (optional on import), always after the contract's columns.
-EXTENSION_COLUMNS = [
-    "provenance",
-    "visibility",
-    "notes",
-    "role",
-    "status",
-    "defected_on",
-    "source_language",
-    "source_archived_url",
-    "source_accessed_on",
-    "quote_locator",
-]
-
-COLUMNS = CONTRACT_COLUMNS + EXTENSION_COLUMNS
-
-
-PRECISION_FORMATS = {"year": "%Y", "month": "%Y-%m", "day": "%Y-%m-%d"}
-
-
-def format_partial_date(value, precision: str) -> str:
-    return value.strftime(PRECISION_FORMATS.get(precision or "day")) if value else ""
+__all__ = ["COLUMNS", "CONTRACT_COLUMNS", "format_partial_date", "stream_csv", "write_csv", "write_json"]
 
 
 def prefetched(defectors):
@@ -79,49 +54,20 @@ def prefetched(defectors):
 
 def source_columns(source) -> dict:
     if source is None:
-        return dict.fromkeys(
-            ["outlet", "source_title", "source_url", "source_published_on"]
-            + ["source_language", "source_archived_url", "source_accessed_on"],
-            "",
-        )
-    return {
-        "outlet": source.outlet.name,
-        "source_title": source.title,
-        "source_url": source.url,
-        "source_published_on": source.published_on.isoformat() if source.published_on else "",
-        "source_language": source.language,
-        "source_archived_url": source.archived_url,
-        "source_accessed_on": source.accessed_on.isoformat() if source.accessed_on else "",
-    }
+        return dict.fromkeys((column.name for column in SOURCE_COLUMNS), "")
+    return {column.name: column.export(source) for column in SOURCE_COLUMNS}
 
 
 def defector_rows(defector: Defector) -> Iterator[dict]:
-    base = {
-        "case_id": defector.case_id,
-        "name": defector.name,
-        "sex": defector.sex,
-        "country": defector.country.code or "",
-        "reported_on": format_partial_date(defector.reported_on, defector.reported_precision),
-        "provenance": defector.provenance,
-        "visibility": defector.visibility,
-        "notes": defector.notes,
-        "role": defector.role,
-        "status": defector.status,
-        "defected_on": format_partial_date(defector.defected_on, defector.defected_precision),
-    }
-    empty_quote = {"quote": "", "quote_language": "", "translation": "", "narratives": "", "quote_locator": ""}
+    base = {column.name: column.export(defector) for column in DEFECTOR_COLUMNS}
+    empty_quote = dict.fromkeys((column.name for column in QUOTE_COLUMNS), "")
     quoted_sources = set()
     for quote in defector.quotes.all():
         quoted_sources.add(quote.source_id)
-        codes = dict.fromkeys(tag.narrative.code for tag in quote.tags.all())
         yield {
             **base,
             **source_columns(quote.source),
-            "quote": quote.text,
-            "quote_language": quote.language,
-            "translation": quote.translation,
-            "narratives": ";".join(codes),
-            "quote_locator": quote.locator,
+            **{column.name: column.export(quote) for column in QUOTE_COLUMNS},
         }
     # Ordered by content, not id, so that an export of a re-imported database is byte-identical.
     unquoted = sorted(
@@ -134,14 +80,38 @@ def defector_rows(defector: Defector) -> Iterator[dict]:
         yield {**base, **source_columns(None), **empty_quote}
 
 
+def protected(row: dict) -> dict:
+    """The row as written: no cell a spreadsheet would read as a formula
+    (the import removes the protection again, testimony/imports/cells.py)."""
+    return {name: protect_formula(value) for name, value in row.items()}
+
+
 def iter_rows(defectors) -> Iterator[dict]:
     for defector in prefetched(defectors).iterator(chunk_size=2000):
         yield from defector_rows(defector)
 
 
+class LongFormWriter:
+    """Writes long-form rows: formulas protected (:func:`protected`), and rows
+    holding a lone carriage return with every cell quoted: csv's minimal quoting
+    quotes only the line terminator (``\n`` here), and a reader would take an
+    unquoted ``\r`` for the end of a line."""
+
+    def __init__(self, out):
+        self.plain = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+        self.quoted = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
+
+    def writeheader(self):
+        return self.plain.writeheader()
+
+    def writerow(self, row: dict):
+        row = protected(row)
+        return (self.quoted if any("\r" in value for value in row.values()) else self.plain).writerow(row)
+
+
 def write_csv(defectors, out) -> int:
     """Write the long-form CSV of ``defectors`` to a text stream; returns the number of rows."""
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer = LongFormWriter(out)
     writer.writeheader()
     count = 0
     for row in iter_rows(defectors):
@@ -158,14 +128,23 @@ class Echo:
 
 
 def stream_csv(defectors) -> Iterable[str]:
-    writer = csv.DictWriter(Echo(), fieldnames=COLUMNS, lineterminator="\n")
+    writer = LongFormWriter(Echo())
     yield writer.writeheader()
     for row in iter_rows(defectors):
         yield writer.writerow(row)
 
 
+def with_table_fields(document: dict, record, columns) -> dict:
+    """Add the optional columns of the column table that ``document`` does not
+    name yet, as their model values: a new optional column reaches the JSON too."""
+    for column in columns:
+        if not column.required and not column.precision and column.field not in document:
+            document[column.field] = getattr(record, column.field)
+    return document
+
+
 def source_document(source, quotes) -> dict:
-    return {
+    document = {
         "outlet": source.outlet.name,
         "title": source.title,
         "url": source.url,
@@ -173,17 +152,21 @@ def source_document(source, quotes) -> dict:
         "language": source.language,
         "archived_url": source.archived_url,
         "accessed_on": source.accessed_on.isoformat() if source.accessed_on else None,
-        "quotes": [
-            {
-                "text": quote.text,
-                "language": quote.language,
-                "translation": quote.translation,
-                "locator": quote.locator,
-                "narratives": list(dict.fromkeys(tag.narrative.code for tag in quote.tags.all())),
-            }
-            for quote in quotes
-        ],
     }
+    with_table_fields(document, source, SOURCE_COLUMNS)
+    document["quotes"] = [quote_document(quote) for quote in quotes]
+    return document
+
+
+def quote_document(quote) -> dict:
+    document = {
+        "text": quote.text,
+        "language": quote.language,
+        "translation": quote.translation,
+        "locator": quote.locator,
+        "narratives": list(dict.fromkeys(tag.narrative.code for tag in quote.tags.all())),
+    }
+    return with_table_fields(document, quote, QUOTE_COLUMNS)
 
 
 def defector_document(defector: Defector) -> dict:
@@ -195,7 +178,7 @@ def defector_document(defector: Defector) -> dict:
         sources[quote.source_id] = quote.source
     for source in sorted(defector.sources.all(), key=lambda s: (s.outlet.name, s.title, s.url)):
         sources.setdefault(source.pk, source)
-    return {
+    document = {
         "case_id": defector.case_id,
         "name": defector.name,
         "sex": defector.sex,
@@ -209,8 +192,10 @@ def defector_document(defector: Defector) -> dict:
         "provenance": defector.provenance,
         "visibility": defector.visibility,
         "notes": defector.notes,
-        "sources": [source_document(source, quotes_by_source.get(pk, [])) for pk, source in sources.items()],
     }
+    with_table_fields(document, defector, DEFECTOR_COLUMNS)
+    document["sources"] = [source_document(source, quotes_by_source.get(pk, [])) for pk, source in sources.items()]
+    return document
 
 
 def write_json(defectors, out) -> int:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from testimony.admin_import import SESSION_KEY
 from testimony.longform import CONTRACT_COLUMNS
 from testimony.models import Defector
-from tests.testimony.test_importer import row, to_csv
+from tests.testimony.imports.helpers import row, to_csv
 
 pytestmark = pytest.mark.django_db
 

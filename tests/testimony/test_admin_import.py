@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from testimony.models import Defector
 from tests.factories import DefectorFactory, UserFactory
-from tests.testimony.test_importer import row, to_csv
+from tests.testimony.imports.helpers import row, to_csv
 
 pytestmark = pytest.mark.django_db
 

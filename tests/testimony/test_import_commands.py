@@ -9,7 +9,7 @@ from django.core.management.base import CommandError
 
 from narratives.models import Tag
 from testimony.models import Defector, Quote
-from tests.testimony.test_importer import row, snapshot, to_csv
+from tests.testimony.imports.helpers import row, snapshot, to_csv
 
 pytestmark = pytest.mark.django_db
 

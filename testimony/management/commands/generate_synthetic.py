@@ -3,7 +3,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from narratives.models import Narrative
-from testimony.importer import defector_import
+from testimony.imports.service import defector_import
 from testimony.synthetic import synthetic_rows
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from tqdm import tqdm
 
-from testimony.importer import defector_import
+from testimony.imports.service import defector_import
 
 from ._operator import user_option
 

@@ -1,6 +1,6 @@
-"""The PostgreSQL bulk path of the import (testimony/bulk.py).
+"""The PostgreSQL path of the import (testimony/imports/postgres.py, staging.py, setwise.py).
 
-The whole importer suite (test_importer.py and friends) runs through this path
+The whole import suite (tests/testimony/imports) runs through this path
 when DATABASE_URL is PostgreSQL; the tests here compare it with the portable
 path on the same database and cover what only it has (COPY escaping, the
 streaming reader, temporary tables).
@@ -13,20 +13,20 @@ from django.apps import apps
 from django.db import connection
 
 from narratives.models import Narrative, Tag
-from testimony import bulk, importer
-from testimony.importer import defector_import
-from testimony.longform import COLUMNS, CONTRACT_COLUMNS
+from testimony.imports import postgres, setwise, staging
+from testimony.imports.columns import COLUMNS, CONTRACT_COLUMNS
+from testimony.imports.service import defector_import
 from testimony.models import Defector, Outlet, Quote, Source
 from testimony.synthetic import synthetic_rows
 from tests.factories import TagFactory, UserFactory
-from tests.testimony.test_importer import row, snapshot, to_csv
+from tests.testimony.imports.helpers import row, snapshot, to_csv
 
 
 @pytest.fixture
 def postgresql(db):
     if connection.vendor != "postgresql":
         pytest.skip("bulk import path: DATABASE_URL is not PostgreSQL (CI's PostgreSQL pass runs it).")
-    assert bulk.available()
+    assert postgres.available()
 
 
 def test_the_stream_hands_copy_chunks_without_reading_everything_ahead():
@@ -37,7 +37,7 @@ def test_the_stream_hands_copy_chunks_without_reading_everything_ahead():
             produced.append(n)
             yield f"{n}\tline\n"
 
-    stream = bulk._Stream(lines())
+    stream = staging.Stream(lines())
     first = stream.read(1000)
     assert 1000 <= len(first) < 1100 and len(produced) < 200  # one chunk, not the file
     rest = "".join(iter(lambda: stream.read(1000), ""))
@@ -45,9 +45,9 @@ def test_the_stream_hands_copy_chunks_without_reading_everything_ahead():
 
 
 def test_copy_text_escapes_what_copy_would_misread():
-    assert bulk._text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
-    assert bulk._text(None) == "\\N"
-    assert bulk._text("\\N") == "\\\\N"  # a cell that reads \N is text, not NULL
+    assert staging._text("a\tb\\c\nd\re") == "a\\tb\\\\c\\nd\\re"
+    assert staging._text(None) == "\\N"
+    assert staging._text("\\N") == "\\\\N"  # a cell that reads \N is text, not NULL
 
 
 def test_cells_with_tabs_backslashes_and_newlines_survive_copy(postgresql):
@@ -62,12 +62,12 @@ def test_temporary_tables_do_not_outlive_the_import(postgresql):
     assert defector_import(rows=to_csv([row()])).ok
     assert defector_import(rows=to_csv([row(case_id="T-2")])).ok  # same transaction (the test's): names free again
     with connection.cursor() as cursor:
-        cursor.execute("SELECT " + ", ".join(f"to_regclass('{name}')" for name in bulk.TEMPORARY_TABLES))
+        cursor.execute("SELECT " + ", ".join(f"to_regclass('{name}')" for name in postgres.TEMPORARY_TABLES))
         assert set(cursor.fetchone()) == {None}
 
 
 def test_a_refused_write_is_reported_and_leaves_nothing(postgresql, monkeypatch):
-    monkeypatch.setattr(bulk._Bulk, "new_cases", lambda self, new: self.cursor.execute("SELECT 1/0"))
+    monkeypatch.setattr(setwise.SetWriter, "new_cases", lambda self, new: self.cursor.execute("SELECT 1/0"))
     result = defector_import(rows=to_csv([row()]))
     assert [(e.line, e.column) for e in result.errors] == [(0, None)]
     assert "the database refused the import" in result.errors[0].reason
@@ -128,27 +128,26 @@ def files():
 
 
 def test_bulk_and_portable_paths_leave_the_same_database_and_history(postgresql, monkeypatch, researcher):
-    monkeypatch.setattr(bulk, "_analyze", lambda rows: True)  # as for a big file: statistics on the staged rows
+    monkeypatch.setattr(setwise, "analyze", lambda rows: True)  # as for a big file: statistics on the staged rows
     first, corrected = files()
     outcomes = {}
     for bulk_path in (True, False):
+        writer = "postgres" if bulk_path else "portable"
         wipe()
-        monkeypatch.setattr(importer, "BULK", False)
-        assert defector_import(rows=first, user=researcher, change_reason="first").created == 30
-        monkeypatch.setattr(importer, "BULK", bulk_path)
-        result = defector_import(rows=corrected, user=researcher, change_reason="corrected")
+        assert defector_import(rows=first, user=researcher, change_reason="first", writer="portable").created == 30
+        result = defector_import(rows=corrected, user=researcher, change_reason="corrected", writer=writer)
         assert result.ok, result.errors[:3]
         counts = (result.created, result.updated, result.unchanged, result.sources_created, result.sources_updated)
         case_ids = {outcome: sorted(ids) for outcome, ids in result.case_ids.items()}  # the order is the path's
         outcomes[bulk_path] = (counts, case_ids, snapshot(), history())
-        again = defector_import(rows=corrected, user=researcher, change_reason="again")
+        again = defector_import(rows=corrected, user=researcher, change_reason="again", writer=writer)
         assert (again.created, again.updated, again.unchanged) == (0, 0, 60)
         assert history() == outcomes[bulk_path][3]  # a re-import adds no history
     assert outcomes[True][0][:2] == (30, outcomes[False][0][1]) and outcomes[True][0][1] > 0
     assert outcomes[True] == outcomes[False]
 
 
-def test_bulk_path_reports_conflicts_like_the_portable_path(postgresql, monkeypatch):
+def test_bulk_path_reports_conflicts_like_the_portable_path(postgresql):
     rows = [
         row(),
         row(case_id="T-2", quote="Other."),
@@ -158,8 +157,7 @@ def test_bulk_path_reports_conflicts_like_the_portable_path(postgresql, monkeypa
     ]
     reports = {}
     for bulk_path in (True, False):
-        monkeypatch.setattr(importer, "BULK", bulk_path)
-        result = defector_import(rows=to_csv(rows))
+        result = defector_import(rows=to_csv(rows), writer="postgres" if bulk_path else "portable")
         reports[bulk_path] = [str(error) for error in result.errors]
     assert reports[True] == reports[False]
     assert [line for line in itertools.chain(reports[True]) if "line 4, column name" in line]
@@ -193,17 +191,15 @@ def tricky_files():
     return to_csv(first, columns), to_csv(second, columns)
 
 
-def test_bulk_and_portable_paths_agree_on_tricky_stored_cases(postgresql, monkeypatch):
+def test_bulk_and_portable_paths_agree_on_tricky_stored_cases(postgresql):
     first, second = tricky_files()
     outcomes = {}
     for bulk_path in (True, False):
         wipe()
-        monkeypatch.setattr(importer, "BULK", False)
-        assert defector_import(rows=first).created == 9
+        assert defector_import(rows=first, writer="portable").created == 9
         coded = Quote.objects.get(text="Coded.")
         TagFactory(quote=coded, narrative=Narrative.objects.get(code="infighting"), coder=UserFactory())
-        monkeypatch.setattr(importer, "BULK", bulk_path)
-        result = defector_import(rows=second)
+        result = defector_import(rows=second, writer="postgres" if bulk_path else "portable")
         assert result.ok, result.errors
         case_ids = {outcome: sorted(ids) for outcome, ids in result.case_ids.items()}
         outcomes[bulk_path] = (case_ids, snapshot(), history())
@@ -212,9 +208,8 @@ def test_bulk_and_portable_paths_agree_on_tricky_stored_cases(postgresql, monkey
     assert outcomes[True] == outcomes[False]
 
 
-def test_a_restricted_stored_case_is_refused_on_both_paths_even_when_unchanged(postgresql, monkeypatch, researcher):
+def test_a_restricted_stored_case_is_refused_on_both_paths_even_when_unchanged(postgresql, researcher):
     defector_import(rows=to_csv([row(visibility="restricted")], [*CONTRACT_COLUMNS, "visibility"]))
     for bulk_path in (True, False):
-        monkeypatch.setattr(importer, "BULK", bulk_path)
-        result = defector_import(rows=to_csv([row()]), user=researcher)
+        result = defector_import(rows=to_csv([row()]), user=researcher, writer="postgres" if bulk_path else "portable")
         assert [(e.line, e.column) for e in result.errors] == [(2, "case_id")]
