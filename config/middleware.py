@@ -18,6 +18,7 @@ already carries the header is left alone.
 from functools import wraps
 
 from django.conf import settings
+from django.http import HttpResponseBadRequest, JsonResponse
 from django.utils.cache import patch_cache_control
 
 HEADER = "Content-Security-Policy"
@@ -82,3 +83,29 @@ class PrivateResponsesMiddleware:
         if user is not None and user.is_authenticated:
             patch_cache_control(response, no_store=True, private=True)
         return response
+
+
+class RefuseNulMiddleware:
+    """A 400 naming the parameter for a NUL character anywhere in a query string.
+
+    PostgreSQL refuses NUL in text parameters (Django raises ValueError while
+    running the query, long after a form or the admin validated the value), so
+    ``/defectors/?outlet=%00``, an admin ``?sex__exact=a%00b`` or an autocomplete
+    ``term=%00`` would be a 500 there and a plain no-match on SQLite. No page or
+    endpoint has a use for one; refusing it before any view runs covers them all
+    on both databases. (Form fields already refuse NUL in bodies: Django's
+    CharField validates it.) API paths get DRF's error shape, a field and its list.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        for key, values in request.GET.lists():
+            if "\x00" in key or any("\x00" in value for value in values):
+                name = key.replace("\x00", "\\x00")
+                message = f"The query string parameter {name!r} contains a NUL character."
+                if request.path.startswith("/api/"):
+                    return JsonResponse({name: [message]}, status=400)
+                return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
+        return self.get_response(request)
