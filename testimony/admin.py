@@ -12,7 +12,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from accounts.access import can_view_identity
 from accounts.admin_policy import AccessPolicyAdmin, RestrictedChoicesMixin
 from audit.services import record_identity_view
-from coding.admin import QuoteTaggingActionsMixin
+from narratives.admin_actions import QuoteTaggingActionsMixin
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 

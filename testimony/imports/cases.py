@@ -20,6 +20,7 @@ from django.utils import timezone
 from simple_history.utils import bulk_update_with_history
 
 from accounts.access import can_view_restricted
+from coding.versions import current_codebook_version
 from narratives.models import Narrative, Tag
 
 from ..models import Defector, Outlet, Quote, Source, Visibility
@@ -267,6 +268,9 @@ class Writer:
         new_tags = changes.new_tags
         for quote, (_, _, codes) in zip(created_quotes, changes.new_quotes, strict=True):
             new_tags.extend(Tag(quote_id=quote.pk, narrative_id=self.narrative_ids[code]) for code in codes)
+        version = current_codebook_version()  # imported tags are read under today's codebook, like typed ones
+        for tag in new_tags:
+            tag.codebook_version = version
         self.history.create(Tag, new_tags)
 
     def _quote(self, values: dict) -> tuple[Quote, tuple[str, ...], set[str]]:

@@ -15,6 +15,7 @@ from django.apps import apps
 from django.db import connection
 from django.utils import timezone
 
+from coding.versions import current_codebook_version
 from narratives.models import Tag
 
 from ..models import Defector, Outlet, Quote, Source
@@ -205,10 +206,12 @@ class SetWriter:
 
     def new_tags(self) -> None:
         tag_defaults = _defaults(Tag, {"quote", "narrative"})
+        # Imported tags are read under today's codebook, like typed ones (narratives.services.quote_tag).
+        tag_defaults["codebook_version_id"] = current_codebook_version().pk
         self.execute(
             f"WITH new AS (INSERT INTO {quote_name(Tag._meta.db_table)} "
-            "(quote_id, narrative_id, coder_id, coded_at, note) "
-            "SELECT q.id, n.narrative_id, NULL, %(now)s, %(note)s FROM imp_quote q "
+            "(quote_id, narrative_id, coder_id, coded_at, note, codebook_version_id) "
+            "SELECT q.id, n.narrative_id, NULL, %(now)s, %(note)s, %(codebook_version_id)s FROM imp_quote q "
             "CROSS JOIN LATERAL unnest(q.narratives) WITH ORDINALITY AS n(narrative_id, position) "
             f"ORDER BY q.id, n.position RETURNING *) {insert_sql(Tag, 'new r', '+')}",
             tag_defaults,

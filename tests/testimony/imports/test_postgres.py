@@ -213,3 +213,15 @@ def test_a_restricted_stored_case_is_refused_on_both_paths_even_when_unchanged(p
     for bulk_path in (True, False):
         result = defector_import(rows=to_csv([row()]), user=researcher, writer="postgres" if bulk_path else "portable")
         assert [(e.line, e.column) for e in result.errors] == [(2, "case_id")]
+
+
+@pytest.mark.parametrize("writer", ["portable", "postgres"])
+def test_imported_tags_record_the_codebook_version_they_were_read_under(postgresql, writer):
+    from coding.versions import codebook_record_change
+
+    version = codebook_record_change(note="brutality: wider inclusion notes.")
+    rows = [row(narratives="infighting;brutality"), row(case_id="T-2", quote="Another.", narratives="corruption")]
+
+    defector_import(rows=to_csv(rows), writer=writer)
+
+    assert set(Tag.objects.values_list("codebook_version", flat=True)) == {version.pk}
