@@ -4,7 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from narratives.api import NarrativeViewSet
-from reports.api import StudyReportAPIView
+from reports.api import StudyListAPIView, StudyMembersAPIView, StudyReportAPIView
 from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
 
 app_name = "api"
@@ -18,6 +18,8 @@ router.register("narratives", NarrativeViewSet, basename="narrative")
 
 urlpatterns: list = [
     # No router prefix is "reports", so the order does not matter; both resolve (tests/api/test_urls.py).
+    path("reports/", StudyListAPIView.as_view(), name="study-list"),
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
+    path("reports/<slug:code>/members/", StudyMembersAPIView.as_view(), name="study-members"),
     path("", include(router.urls)),
 ]

@@ -65,7 +65,7 @@ def protect(report: dict, *, min_cell: int) -> dict:
             figure["numerator"] = mask(figure["numerator"])
             if is_masked(figure["numerator"]):
                 figure["computed"] = None
-        elif figure["kind"] == "count" and figure["measure"] not in NOT_PERSON_COUNTS:
+        elif figure["kind"] == "count" and figure.get("counts_people"):
             figure["computed"] = mask(figure["computed"])
         if is_masked(figure["computed"]) or is_masked(figure.get("numerator")):
             # The verdict and its reason quote the computed value; beside a published

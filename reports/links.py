@@ -91,11 +91,15 @@ def merge(subset: QueryDict, bucket: dict) -> QueryDict | None:
     return query
 
 
-def drilldown_url(study, subset: QueryDict, bucket: dict | None, count: int) -> str | None:
-    """Link for a count, or None for zero counts and buckets the filters cannot express."""
+def drilldown_url(study, subset: QueryDict, bucket: dict | None, count: int, *, scope: str = "today") -> str | None:
+    """Link for a count, or None for zero counts and buckets the filters cannot express.
+
+    As published, a count lists the study's members (``member_of``); today, the
+    defectors meeting its criteria (``study``).
+    """
     if bucket is None or not count:
         return None
-    query = merge(subset, {**bucket, "study": study.code})
+    query = merge(subset, {**bucket, ("member_of" if scope == "published" else "study"): study.code})
     if query is None:
         return None
     return f"{reverse('testimony:defector-list')}?{query.urlencode()}"

@@ -113,6 +113,7 @@ class Scope:
     reason: str
     rule: str
     frozen: bool = False
+    members: int = 0  # size of the study's case list
 
     def select(self, params: QueryDict):
         if not params:
@@ -147,6 +148,7 @@ class Scope:
             "includes_synthetic": include_synthetic,
             "rule": self.rule,
             "frozen_at": self.study.frozen_at.isoformat() if self.study.frozen_at else None,
+            "members": self.members,
         }
 
 
@@ -159,7 +161,8 @@ def criteria_rule(study: Study, include_synthetic: bool) -> str:
 
 def study_scope(*, study: Study, scope: str | None = None, defectors=None, include_synthetic: bool = False) -> Scope:
     """The scope asked for; by default *as published* for a study with a case list."""
-    has_members = study.memberships.exists()
+    members = study.memberships.count()
+    has_members = bool(members)
     if scope not in (None, *SCOPES):
         raise ValueError(f"Unknown scope {scope!r}: published or today.")
     if has_members and scope in (None, PUBLISHED):
@@ -175,6 +178,7 @@ def study_scope(*, study: Study, scope: str | None = None, defectors=None, inclu
                 reason=f"The study's case list, each member as recorded at {when} (when it was frozen).",
                 rule=f"members of the case list, as recorded at {when}",
                 frozen=True,
+                members=members,
             )
         rows = Defector.objects.filter(study_memberships__study=study)
         if defectors is not None:
@@ -185,6 +189,7 @@ def study_scope(*, study: Study, scope: str | None = None, defectors=None, inclu
             rows,
             reason="The study's case list, not frozen yet: members count as they are now.",
             rule="members of the case list, as they are now",
+            members=members,
         )
     base = Defector.objects.all() if defectors is None else Defector.objects.filter(pk__in=defectors.values("pk"))
     if has_members:
@@ -197,6 +202,7 @@ def study_scope(*, study: Study, scope: str | None = None, defectors=None, inclu
         study.meeting_criteria(base, include_synthetic=include_synthetic),
         reason=reason,
         rule=criteria_rule(study, include_synthetic),
+        members=members,
     )
 
 
@@ -210,7 +216,7 @@ def differences(scope: Scope, *, defectors=None) -> dict | None:
     Returns None in the published scope and for a study without members.
     """
     study = scope.study
-    if scope.name != TODAY or not study.memberships.exists():
+    if scope.name != TODAY or not scope.members:
         return None
     members = Defector.objects.filter(study_memberships__study=study)
     if defectors is not None:
@@ -238,8 +244,24 @@ def differences(scope: Scope, *, defectors=None) -> dict | None:
         "not_members": [_case(row) for row in not_members],
         "changed_since_freezing": changed,
         "no_longer_meet_criteria": [_case(row) for row in no_longer],
+        "restricted_not_listed": 0,
     }
 
 
 def _text(value) -> str:
     return "" if value is None else str(value.isoformat() if hasattr(value, "isoformat") else value)
+
+
+def differences_for(report: dict, user) -> dict:
+    """The report with the difference lists a user may read: restricted cases are counted, not named."""
+    from accounts.access import can_view_restricted
+
+    if "differences" not in report or can_view_restricted(user):
+        return report
+    shown, hidden = {}, 0
+    for key, cases in report["differences"].items():
+        if not isinstance(cases, list):
+            continue
+        shown[key] = [case for case in cases if case["visibility"] != Defector.Visibility.RESTRICTED]
+        hidden += len(cases) - len(shown[key])
+    return {**report, "differences": {**shown, "restricted_not_listed": hidden}}

@@ -6,7 +6,7 @@ from testimony.filters import DefectorFilterSet
 from testimony.models import Defector
 
 # Parameters of the list page that do not choose defectors.
-IGNORED = ("page", "ordering", "format", "study")
+IGNORED = ("page", "ordering", "format", "study", "scope")
 
 
 def subset_params(params: QueryDict) -> QueryDict:

@@ -1,7 +1,8 @@
 """The report pages: the list of studies, a study's figures with charts and
 drill-down links, its CSV/JSON downloads and a printable page."""
 
-from django.http import HttpResponse
+from django.db.models import Count
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
@@ -10,6 +11,7 @@ from accounts.access import BrowseRequiredMixin, can_view_restricted
 from audit.models import Action
 from audit.services import record_access
 from testimony.models import Defector
+from testimony.selectors import defector_facets
 from testimony.regions import region_label
 
 from . import charts, links
@@ -17,14 +19,22 @@ from .disclosure import HIDDEN, is_masked, protect_for
 from .measures import Period
 from .models import Qualifier, Study
 from .render import as_csv, as_json
+from .scopes import SCOPES, differences_for
 from .selectors import NOT_PRECISE, study_report
 from .subset import subset_defectors, subset_filterset, subset_params
 
 
 class StudyListView(BrowseRequiredMixin, ListView):
-    model = Study
+    """The studies; ``/reports/?sex=female`` (the list's "report on this set") passes the set to each."""
+
     template_name = "reports/study_list.html"
     context_object_name = "studies"
+
+    def get_queryset(self):
+        return Study.objects.annotate(member_count=Count("memberships"))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "subset_query": subset_params(self.request.GET).urlencode()}
 
 
 def _period_of_month(month: str) -> Period:
@@ -50,13 +60,34 @@ def _display(figure: dict, value, *, qualified: bool = False) -> str:
     return text
 
 
+def scope_error(params) -> str | None:
+    scope = params.get("scope")
+    if scope and scope not in SCOPES:
+        return f"Unknown scope “{scope}”: published or today."
+    return None
+
+
+def scoped_report(study: Study, params, user) -> dict:
+    """The report a page, download or API call asks for, protected for the user."""
+    filterset = subset_filterset(params)
+    subset = subset_params(params)
+    report = study_report(
+        study=study,
+        defectors=subset_defectors(filterset),
+        scope=params.get("scope") or None,
+        subset=subset or None,
+    )
+    return differences_for(protect_for(report, user), user)
+
+
 def page_tables(study: Study, report: dict, subset) -> dict:
     """Rows for the template: each count with the link to the defectors behind it."""
     tables = report["tables"]
+    scope = report["scope"]["name"]
 
     def link(bucket, count):
         # A count hidden by disclosure control gets no link: the list would count it.
-        return None if is_masked(count) else links.drilldown_url(study, subset, bucket, count)
+        return None if is_masked(count) else links.drilldown_url(study, subset, bucket, count, scope=scope)
 
     def cell(bucket, count):
         return {"count": count, "url": link(bucket, count)}
@@ -67,7 +98,7 @@ def page_tables(study: Study, report: dict, subset) -> dict:
     figures = []
     for figure in report["figures"]:
         count = figure.get("numerator", figure["computed"])
-        bucket = links.measure_params(figure["measure"], study) if isinstance(count, int) else None
+        bucket = links.measure_params(figure) if isinstance(count, int) else None
         figures.append(
             {
                 **figure,
@@ -169,24 +200,47 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.study = get_object_or_404(Study, code=kwargs["code"])
         self.filterset = subset_filterset(request.GET)
-        if not self.filterset.is_valid():
+        self.scope_error = scope_error(request.GET)
+        if self.scope_error or not self.filterset.is_valid():
             context = self.get_context_data(report=None)
             return self.render_to_response(context, status=400)
-        self.report = protect_for(
-            study_report(study=self.study, defectors=subset_defectors(self.filterset)), request.user
-        )
+        self.report = scoped_report(self.study, request.GET, request.user)
         return self.render_to_response(self.get_context_data(report=self.report))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         subset = subset_params(self.request.GET)
-        context.update(study=self.study, filter=self.filterset, query=subset.urlencode())
+        scope = self.request.GET.get("scope", "")
+        context.update(
+            study=self.study,
+            filter=self.filterset,
+            scope_error=self.scope_error,
+            query=_with_scope(subset, scope),
+            subset_query=subset.urlencode(),
+        )
         if context["report"] is not None:
+            context["scope_links"] = [
+                {"name": name, "url": f"?{_with_scope(subset, name)}", "current": name == context["report"]["scope"]["name"]}
+                for name in SCOPES
+            ]
+            context["list_url"] = reverse("testimony:defector-list")
             context.update(page_tables(self.study, context["report"], subset), charts=page_charts(context["report"]))
             context["hidden_restricted"] = (
                 0 if can_view_restricted(self.request.user) else context["report"]["restricted_defectors"]
             )
+        # The list's side panel, with its facet counts over the database.
+        valid_params = subset.copy()
+        for key in self.filterset.errors:
+            valid_params.pop(key, None)
+        context["facets"] = defector_facets(valid_params, user=self.request.user, selected=subset)
         return context
+
+
+def _with_scope(subset, scope: str) -> str:
+    query = subset.copy()
+    if scope:
+        query["scope"] = scope
+    return query.urlencode()
 
 
 class StudyPrintView(StudyReportView):
@@ -201,10 +255,12 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         study = get_object_or_404(Study, code=kwargs["code"])
         filterset = subset_filterset(request.GET)
+        if error := scope_error(request.GET):
+            return JsonResponse({"scope": [{"message": error, "code": "invalid"}]}, status=400)
         if not filterset.is_valid():
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
-        report = protect_for(study_report(study=study, defectors=subset_defectors(filterset)), request.user)
+        report = scoped_report(study, request.GET, request.user)
         record_access(
             request_or_user=request,
             action=Action.REPORT_DOWNLOAD,
