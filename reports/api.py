@@ -54,8 +54,18 @@ class StudySerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Study
-        fields = ["code", "title", "author", "published_on", "window", "criteria", "frozen_at", "member_count",
-                  "report", "members"]
+        fields = [
+            "code",
+            "title",
+            "author",
+            "published_on",
+            "window",
+            "criteria",
+            "frozen_at",
+            "member_count",
+            "report",
+            "members",
+        ]
 
     def get_window(self, study) -> dict:
         return {"start": study.window_start.isoformat(), "end": study.window_end.isoformat()}

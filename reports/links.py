@@ -28,13 +28,17 @@ def period_params(period: Period, study) -> dict | None:
     one the table does not (its year only overlaps the period), only precise dates are asked for.
     """
     params = {"reported_after": period.start.isoformat(), "reported_before": period.end.isoformat()}
-    misplaced = [jan1 for jan1 in overlapping_years(period.start, period.end, study.window_start, study.window_end)
-                 if period.start <= jan1 <= period.end]
+    misplaced = [
+        jan1
+        for jan1 in overlapping_years(period.start, period.end, study.window_start, study.window_end)
+        if period.start <= jan1 <= period.end
+    ]
     if not misplaced:
         return params
+    years = range(max(period.start.year, study.window_start.year), min(period.end.year, study.window_end.year) + 1)
     placed = [
         datetime.date(year, 1, 1)
-        for year in range(max(period.start.year, study.window_start.year), min(period.end.year, study.window_end.year) + 1)
+        for year in years
         if datetime.date(year, 1, 1) not in misplaced and period.start <= datetime.date(year, 1, 1) <= period.end
     ]
     return None if placed else {**params, "reported_precision": list(PRECISE)}
@@ -53,8 +57,12 @@ def measure_params(figure: dict) -> dict | None:
         return None
     from .measures import Measure, parse_selection
 
-    measure = Measure(figure["measure"], figure["aggregate"], parse_selection(figure["selection"]),
-                      parse_selection(figure["denominator_selection"]))
+    measure = Measure(
+        figure["measure"],
+        figure["aggregate"],
+        parse_selection(figure["selection"]),
+        parse_selection(figure["denominator_selection"]),
+    )
     query = measure.drilldown()
     return None if query is None else {key: query.getlist(key) for key in query}
 

@@ -145,7 +145,8 @@ class Measure:
         after, before = self.dates()
         if not after and not before:
             return None
-        years = overlapping_years(after or study.window_start, before or study.window_end, study.window_start, study.window_end)
+        start, end = study.window_start, study.window_end
+        years = overlapping_years(after or start, before or end, start, end)
         if not years:
             return None
         rest = self.selection.copy()

@@ -92,7 +92,9 @@ class StudyMembership(models.Model):
     defector = models.ForeignKey("testimony.Defector", on_delete=models.CASCADE, related_name="study_memberships")
     note = models.CharField(max_length=300, blank=True, help_text="e.g. 'counted in the report's annex'.")
     source = models.CharField(
-        max_length=300, blank=True, help_text="Why we know the study counted it, e.g. 'reconstructed to match the totals'."
+        max_length=300,
+        blank=True,
+        help_text="Why we know the study counted it, e.g. 'reconstructed to match the published totals'.",
     )
 
     history = HistoricalRecords()

@@ -46,9 +46,7 @@ class FrozenDefectorFilterSet(DefectorFilterSet):
     filters, evaluated on the records (and tags) as of ``frozen_at``. Outlets and
     search words are matched on today's sources and quotes."""
 
-    member_of = filters.ModelChoiceFilter(
-        queryset=Study.objects.all(), to_field_name="code", method="filter_member_of"
-    )
+    member_of = filters.ModelChoiceFilter(queryset=Study.objects.all(), to_field_name="code", method="filter_member_of")
 
     class Meta:
         model = Defector.history.model

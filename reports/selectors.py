@@ -162,7 +162,9 @@ def _measure_value(pk: int, measure: Measure, summary: dict, *, scope, by_month:
         return _reported_months(summary[f"{key}:first"], summary[f"{key}:last"])
     if measure.aggregate == "peak_month":
         # Over the whole scope the monthly table has it; a selection takes one grouped query.
-        months = by_month if not measure.selection else _months(_by_month_rows(scope.select(measure.selection)), scope.study)
+        if not measure.selection:
+            return _peak_month(by_month)
+        months = _months(_by_month_rows(scope.select(measure.selection)), scope.study)
         return _peak_month(months)
     return len(narratives)  # narrative_count
 
@@ -235,10 +237,7 @@ def study_report(
         "criteria": {"window": True, "filters": study.criteria},
         "scope": chosen.as_dict(subset=defectors is not None, include_synthetic=include_synthetic),
         "restricted_defectors": summary["restricted"],
-        "figures": [
-            _figure_entry(f, measures.get(f.pk), values.get(f.pk), summary, subset=subset)
-            for f in figures
-        ],
+        "figures": [_figure_entry(f, measures.get(f.pk), values.get(f.pk), summary, subset=subset) for f in figures],
         "tables": {
             "by_sex": {sex: summary[f"sex:{sex}"] for sex in SEXES},
             "by_country": by_country,

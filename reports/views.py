@@ -11,8 +11,8 @@ from accounts.access import BrowseRequiredMixin, can_view_restricted
 from audit.models import Action
 from audit.services import record_access
 from testimony.models import Defector
-from testimony.selectors import defector_facets
 from testimony.regions import region_label
+from testimony.selectors import defector_facets
 
 from . import charts, links
 from .disclosure import HIDDEN, is_masked, protect_for
@@ -219,8 +219,9 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
             subset_query=subset.urlencode(),
         )
         if context["report"] is not None:
+            report_scope = context["report"]["scope"]["name"]
             context["scope_links"] = [
-                {"name": name, "url": f"?{_with_scope(subset, name)}", "current": name == context["report"]["scope"]["name"]}
+                {"name": name, "url": f"?{_with_scope(subset, name)}", "current": name == report_scope}
                 for name in SCOPES
             ]
             context["list_url"] = reverse("testimony:defector-list")

@@ -6,7 +6,7 @@ fields) and in the change history, so that a researcher without
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.http import Http404
 from simple_history.admin import SimpleHistoryAdmin
@@ -161,6 +161,10 @@ class DefectorAdmin(VisibleHistoryAdmin):
         super().save_related(request, form, formsets, change)
         # The sources field was just set from the form; keep every quoted source attached.
         defector_attach_quote_sources(defector=form.instance)
+        from reports.services import study_warnings_for  # a frozen study that does not count this case
+
+        for warning in study_warnings_for([form.instance]):
+            self.message_user(request, warning, messages.WARNING)
 
     def set_history_delta_changes(self, request, historical_records, foreign_keys_are_objs=True):
         # simple_history's own version diffs every field; a researcher without the

@@ -240,6 +240,21 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         serializer.instance = services.defector_save(defector=defector, sources=sources)
         self.log_identity([defector])
 
+    def create(self, request, *args, **kwargs):
+        return self.with_study_warnings(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self.with_study_warnings(super().update(request, *args, **kwargs))
+
+    def with_study_warnings(self, response):
+        """A saved case that a frozen study does not count says so (``warnings``, a list of strings)."""
+        from reports.services import study_warnings_for
+
+        warnings = study_warnings_for(Defector.objects.filter(case_id=response.data["case_id"]))
+        if warnings:
+            response.data["warnings"] = warnings
+        return response
+
 
 @extend_schema_view(
     list=extend_schema(
