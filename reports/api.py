@@ -132,4 +132,4 @@ class StudyReportAPIView(APIView):
             raise ValidationError({"scope": [error]})
         if not filterset.is_valid():
             raise ValidationError(filterset.errors)
-        return Response(scoped_report(study, request.query_params, request.user))
+        return Response(scoped_report(study, request.query_params, request.user, filterset))

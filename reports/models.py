@@ -30,6 +30,7 @@ class Study(models.Model):
         "inclusion criteria",
         max_length=500,
         blank=True,
+        default="provenance_not=synthetic",
         help_text=(
             "Besides the window: defector filters in the /defectors/ query-string vocabulary, "
             "e.g. provenance_not=synthetic. The 'today' scope applies them to the whole database."

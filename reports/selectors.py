@@ -125,7 +125,8 @@ def _summary(scope, *, measures) -> dict:
     regions = partition()
     aggregates = {
         "total": Count("id"),
-        "restricted": Count("id", filter=Q(visibility=Defector.Visibility.RESTRICTED)),
+        # Who may see a record is today's question in either scope.
+        "restricted": Count("id", filter=Q(id__in=Defector.objects.filter(visibility="restricted").values("pk"))),
         "not_precise": Count("id", filter=Q(reported_precision=Precision.YEAR)),
         "country_count": Count("country", distinct=True, filter=~Q(country="")),
         "first_day": Min("reported_on", filter=Q(reported_precision__in=PRECISE)),

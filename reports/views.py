@@ -67,9 +67,9 @@ def scope_error(params) -> str | None:
     return None
 
 
-def scoped_report(study: Study, params, user) -> dict:
+def scoped_report(study: Study, params, user, filterset=None) -> dict:
     """The report a page, download or API call asks for, protected for the user."""
-    filterset = subset_filterset(params)
+    filterset = filterset or subset_filterset(params)
     subset = subset_params(params)
     report = study_report(
         study=study,
@@ -204,7 +204,7 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
         if self.scope_error or not self.filterset.is_valid():
             context = self.get_context_data(report=None)
             return self.render_to_response(context, status=400)
-        self.report = scoped_report(self.study, request.GET, request.user)
+        self.report = scoped_report(self.study, request.GET, request.user, self.filterset)
         return self.render_to_response(self.get_context_data(report=self.report))
 
     def get_context_data(self, **kwargs):
@@ -261,7 +261,7 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
         if not filterset.is_valid():
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
-        report = scoped_report(study, request.GET, request.user)
+        report = scoped_report(study, request.GET, request.user, filterset)
         record_access(
             request_or_user=request,
             action=Action.REPORT_DOWNLOAD,
