@@ -109,11 +109,13 @@ class Measure:
     def of(cls, figure) -> "Measure | None":
         if not figure.aggregate:
             return None
+        # Checked when the figure was saved (PublishedFigure.clean); building a FilterSet per
+        # figure again here would cost more than the report's queries.
         return cls(
             figure.measure_name,
             figure.aggregate,
-            parse_selection(figure.selection),
-            parse_selection(figure.denominator),
+            QueryDict(figure.selection.strip().lstrip("?")),
+            QueryDict(figure.denominator.strip().lstrip("?")),
         )
 
     @property
@@ -171,3 +173,36 @@ class Measure:
         if chosen is None:
             return False
         return all(sorted(chosen.getlist(key)) == sorted(values) for key, values in subset.lists())
+
+
+def field_q(params: QueryDict):
+    """The selection as a plain condition on the defector's own fields, or None when a filter
+    needs a join (narratives, outlets, search, studies).
+
+    The same as DefectorFilterSet for these filters, but inline: a report's dozens of figures
+    then cost conditions in one aggregate instead of a subquery each (bench/bench_report.py).
+    """
+    from django.db.models import Q
+
+    from testimony.regions import region_q
+
+    condition = Q()
+    for key, values in params.lists():
+        values = [v for v in values if v]
+        if not values:
+            continue
+        if key in ("sex", "provenance"):
+            condition &= Q(**{key: values[-1]})
+        elif key in ("country", "reported_precision"):
+            condition &= Q(**{f"{key}__in": values})
+        elif key in ("country_not", "provenance_not"):
+            condition &= ~Q(**{f"{key.removesuffix('_not')}__in": values})
+        elif key == "reported_after":
+            condition &= Q(reported_on__gte=values[-1])
+        elif key == "reported_before":
+            condition &= Q(reported_on__lte=values[-1])
+        elif key == "region":
+            condition &= region_q(values[-1])
+        else:
+            return None
+    return condition

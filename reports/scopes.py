@@ -31,7 +31,7 @@ from narratives.models import Tag
 from testimony.filters import DefectorFilterSet
 from testimony.models import Defector, Quote
 
-from .measures import select
+from .measures import field_q, select
 from .models import Study, StudyMembership
 
 PUBLISHED = "published"
@@ -122,7 +122,10 @@ class Scope:
 
     def q(self, params: QueryDict) -> Q:
         """The condition "in this selection", for conditional aggregates over ``defectors``."""
-        return Q(id__in=self.select(params).values("id")) if params else Q()
+        if not params:
+            return Q()
+        inline = field_q(params)
+        return inline if inline is not None else Q(id__in=self.select(params).values("id"))
 
     def tags(self):
         """Tags counted in this scope, with their defector's id, sex and country in d_id, d_sex, d_country."""
