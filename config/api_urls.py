@@ -5,7 +5,7 @@ from rest_framework.routers import DefaultRouter
 
 from coding.api import ReliabilityAPIView
 from narratives.api import NarrativeViewSet
-from reports.api import StudyReportAPIView
+from reports.api import StudyListAPIView, StudyMembersAPIView, StudyReportAPIView
 from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
 
 app_name = "api"
@@ -19,7 +19,9 @@ router.register("narratives", NarrativeViewSet, basename="narrative")
 
 urlpatterns: list = [
     # No router prefix is "reports", so the order does not matter; both resolve (tests/api/test_urls.py).
+    path("reports/", StudyListAPIView.as_view(), name="study-list"),
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
     path("reliability/", ReliabilityAPIView.as_view(), name="reliability"),
+    path("reports/<slug:code>/members/", StudyMembersAPIView.as_view(), name="study-members"),
     path("", include(router.urls)),
 ]

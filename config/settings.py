@@ -103,6 +103,9 @@ INSTALLED_APPS = [
 # the user model, rather than testimony importing reports. Any model with a unique
 # ``code`` and ``window_start`` / ``window_end`` dates serves.
 TESTIMONY_STUDY_MODEL = "reports.Study"
+# Warnings about saved cases from the apps above testimony (admin messages, the API's
+# "warnings", the import preview): functions of the defectors returning sentences.
+TESTIMONY_CASE_WARNINGS = ["reports.services.study_warnings_for"]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

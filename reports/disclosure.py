@@ -32,14 +32,17 @@ without identity access are recorded in the access log for that reason
 
 import copy
 import datetime
+import re
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
 
-from accounts.access import masked, min_cell_for
-from testimony.regions import MAPPED_COUNTRIES, OTHER, REGIONS, UNKNOWN
+from django.http import QueryDict
 
-from .measures import UnknownMeasureError, parse_measure
+from accounts.access import masked, min_cell_for
+from testimony.regions import COUNTRY_GROUPS, MAPPED_COUNTRIES, OTHER, REGIONS, UNKNOWN
+
+from .measures import Measure, Period
 
 HIDDEN = "hidden"  # the verdict of a figure whose computed value is not shown
 NOT_PRECISE = "date_not_precise_enough"
@@ -106,28 +109,85 @@ def _region_countries(slug: str, present) -> set:
     return set()
 
 
-def measure_key(name: str, report: dict):
-    """The key of the quantity a measure names, or None when it is not a count of people."""
+@dataclass(frozen=True)
+class _Spec:
+    """What a measure counts, read from its figure's selection: ``what`` is total, sex,
+    country, countries, not_countries, period or share, ``arg`` its value."""
+
+    what: str
+    arg: object = None
+
+
+def measure_spec(name: str, report: dict) -> _Spec | None:
+    """The quantity a report measure counts, from the selection of the figure that names it
+    (reports.measures.Measure), or None when it is no count of people or not one of the
+    report's tables' cells (then it is masked on its own)."""
     if name in NOT_PERSON_COUNTS:
         return None
-    try:
-        measure = parse_measure(name)
-    except UnknownMeasureError:
+    figure = next((f for f in report["figures"] if f["measure"] == name), None)
+    if figure is None:
+        return _built_in_spec(name)
+    if not figure.get("counts_people") or figure.get("denominator_selection"):
         return None
-    if measure.what == "total_defectors":
+    selection = QueryDict(figure["selection"].strip().lstrip("?"))
+    measure = Measure(name, figure["aggregate"], selection)
+    if figure["aggregate"] == "share":
+        return _Spec("share", measure.period) if measure.period else None
+    keys = set(selection)
+    values = {key: [v for v in selection.getlist(key) if v] for key in keys}
+    if not keys:
+        return _Spec("total_defectors")
+    if keys == {"sex"} and len(values["sex"]) == 1:
+        return _Spec("sex", values["sex"][0])
+    if keys == {"country"}:
+        countries = tuple(values["country"])
+        return _Spec("country", countries[0]) if len(countries) == 1 else _Spec("countries", countries)
+    if keys == {"country_not"}:
+        return _Spec("not_countries", tuple(values["country_not"]))
+    if keys == {"region"} and len(values["region"]) == 1:
+        groups = {**REGIONS, **COUNTRY_GROUPS}
+        return _Spec("countries", tuple(groups[values["region"][0]][1])) if values["region"][0] in groups else None
+    if measure.period:
+        return _Spec("period", measure.period)
+    return None
+
+
+def _built_in_spec(name: str) -> _Spec | None:
+    """The measures every report computes without a figure (reports.selectors.study_report:
+    the total, each sex, each country, each year)."""
+    if name == "total_defectors":
+        return _Spec("total_defectors")
+    sexes = {"male_defectors": "male", "female_defectors": "female", "unknown_sex_defectors": "unknown"}
+    if name in sexes:
+        return _Spec("sex", sexes[name])
+    if match := re.fullmatch(r"defectors_from_([A-Z]{2})", name):
+        return _Spec("country", match[1])
+    if match := re.fullmatch(r"defectors_(\d{4})", name):
+        year = int(match[1])
+        return _Spec("period", Period.months(year, 1, year, 12))
+    return None
+
+
+def measure_key(name: str, report: dict):
+    """The key of the quantity a measure names, or None when it is not a count of people."""
+    spec = measure_spec(name, report)
+    if spec is None:
+        return None
+    if spec.what == "total_defectors":
         return TOTAL
-    if measure.what == "sex":
-        return ("by_sex", measure.arg)
-    if measure.what == "country":
-        return ("by_country", measure.arg)
-    if measure.what in ("countries", "not_countries"):
+    if spec.what == "sex":
+        return ("by_sex", spec.arg)
+    if spec.what == "country":
+        return ("by_country", spec.arg)
+    if spec.what in ("countries", "not_countries"):
         return ("measure", name)
-    if measure.what == "period":
-        if measure.arg.label in report["tables"]["by_period"]:
-            return ("by_period", measure.arg.label, "defectors")
-        year = name.removeprefix("defectors_")
-        if year in report["tables"]["by_year"]:
-            return ("by_year", year)
+    if spec.what == "period":
+        if spec.arg.label in report["tables"]["by_period"]:
+            return ("by_period", spec.arg.label, "defectors")
+        if spec.arg.start.month == 1 and spec.arg.end.month == 12 and spec.arg.start.year == spec.arg.end.year:
+            year = str(spec.arg.start.year)
+            if year in report["tables"]["by_year"]:
+                return ("by_year", year)
     return None
 
 
@@ -173,9 +233,9 @@ def dimensions(report: dict) -> list[list[Cell]]:
     for name, value in report["measures"].items():
         key = measure_key(name, report)
         if key and key[0] == "measure" and isinstance(value, int):
-            measure = parse_measure(name)
-            chosen = present & set(measure.arg)
-            place.append(Cell(key, value, frozenset(chosen if measure.what == "countries" else present - chosen)))
+            spec = measure_spec(name, report)
+            chosen = present & set(spec.arg)
+            place.append(Cell(key, value, frozenset(chosen if spec.what == "countries" else present - chosen)))
 
     found = [time, sex, place]
     for code, row in tables["narrative_by_sex"].items():
@@ -355,8 +415,9 @@ def protect(report: dict, *, min_cell: int) -> dict:
     def mask_measure(name, value):
         if name in NOT_PERSON_COUNTS:
             return value
-        if name.startswith("share_"):  # a share of the total gives its period's count back
-            return None if share_hidden(parse_measure(name).arg.label) else value
+        spec = measure_spec(name, report)
+        if spec is not None and spec.what == "share":  # a share of the total gives its period's count back
+            return None if share_hidden(spec.arg.label) else value
         return show(measure_key(name, report) or ("measure", name), value)
 
     report["tables"] = walk(report["tables"], ())
@@ -381,24 +442,24 @@ def _protect_figure(figure, report, show, share_hidden, min_cell) -> None:
     measure = figure["measure"]
     period = None
     if measure and figure["kind"] in ("count", "share"):
-        try:
-            parsed = parse_measure(measure)
-        except UnknownMeasureError:
-            parsed = None
-        if parsed and parsed.what in ("period", "share"):
-            period = parsed.arg.label
+        spec = measure_spec(measure, report)
+        if spec and spec.what in ("period", "share"):
+            period = spec.arg.label
     if NOT_PRECISE in figure:
         key = ("by_period", period, NOT_PRECISE) if period else ("figure", figure["key"], NOT_PRECISE)
         figure[NOT_PRECISE] = show(key, figure[NOT_PRECISE])
     if figure["kind"] == "share" and "numerator" in figure:
         figure["numerator"] = show(("by_period", period, "defectors"), figure["numerator"])
         figure["denominator"] = show(TOTAL, figure["denominator"])
-        if share_hidden(period):
+        if share_hidden(period) or is_masked(figure["numerator"]):  # share x total gives the count back
             figure["computed"] = None
-    elif figure["kind"] == "count" and measure not in NOT_PERSON_COUNTS and figure["computed"] is not None:
+    elif figure["kind"] == "count" and figure.get("counts_people") and figure["computed"] is not None:
         key = measure_key(measure, report) if measure else None
         figure["computed"] = show(key or ("figure", figure["key"]), figure["computed"])
-    if figure["kind"] == "share" and "numerator" in figure and share_hidden(period) or is_masked(figure["computed"]):
+    share_gone = (
+        figure["kind"] == "share" and "numerator" in figure and (share_hidden(period) or is_masked(figure["numerator"]))
+    )
+    if share_gone or is_masked(figure["computed"]):
         # The verdict and its reason quote the computed value; beside a published
         # figure they would give it back.
         figure.update(

@@ -13,49 +13,58 @@ from django.urls import reverse
 from testimony.models import Precision
 from testimony.regions import UNKNOWN
 
-from .measures import Period, parse_measure
-from .selectors import PRECISE, period_rule
+from .measures import Period, overlapping_years
 
+PRECISE = [Precision.DAY, Precision.MONTH]
 # Parameters whose values are intersected (any-of filters) or accumulated (all-of filters).
 INTERSECTED = ("country", "reported_precision")
-ACCUMULATED = ("narrative_all", "country_not")
+ACCUMULATED = ("narrative_all", "country_not", "provenance_not")
 
 
 def period_params(period: Period, study) -> dict | None:
-    """Parameters selecting the defectors placed in a period; None if filters cannot express it."""
-    rule = period_rule(period, study)
+    """Parameters selecting the defectors a table places in a period; None if filters cannot express it.
+
+    The date filters count a year-only date as 1 January of its year; where that would place
+    one the table does not (its year only overlaps the period), only precise dates are asked for.
+    """
     params = {"reported_after": period.start.isoformat(), "reported_before": period.end.isoformat()}
-    if not rule.placed_years:
-        return {**params, "reported_precision": list(PRECISE)}
-    if any(period.start <= jan1 <= period.end for jan1 in rule.overlapping_years):
-        return None  # some year-only dates in the range count and others do not
-    return params
+    misplaced = [
+        jan1
+        for jan1 in overlapping_years(period.start, period.end, study.window_start, study.window_end)
+        if period.start <= jan1 <= period.end
+    ]
+    if not misplaced:
+        return params
+    years = range(max(period.start.year, study.window_start.year), min(period.end.year, study.window_end.year) + 1)
+    placed = [
+        datetime.date(year, 1, 1)
+        for year in years
+        if datetime.date(year, 1, 1) not in misplaced and period.start <= datetime.date(year, 1, 1) <= period.end
+    ]
+    return None if placed else {**params, "reported_precision": list(PRECISE)}
 
 
 def not_precise_params(period: Period, study) -> dict | None:
-    years = period_rule(period, study).overlapping_years
+    years = overlapping_years(period.start, period.end, study.window_start, study.window_end)
     if not years:
         return None
     return {"reported_precision": [Precision.YEAR], "reported_after": min(years), "reported_before": max(years)}
 
 
-def measure_params(measure_name: str, study) -> dict | None:
-    if not measure_name:
+def measure_params(figure: dict) -> dict | None:
+    """A figure's drill-down: its own selection (with its denominator's for a share)."""
+    if not figure.get("counts_people"):
         return None
-    measure = parse_measure(measure_name)
-    if measure.what == "total_defectors":
-        return {}
-    if measure.what == "sex":
-        return {"sex": measure.arg}
-    if measure.what == "country":
-        return {"country": [measure.arg]}
-    if measure.what == "countries":
-        return {"country": list(measure.arg)}
-    if measure.what == "not_countries":
-        return {"country_not": list(measure.arg)}
-    if measure.what in ("period", "share"):
-        return period_params(measure.arg, study)
-    return None  # not a count of defectors
+    from .measures import Measure, parse_selection
+
+    measure = Measure(
+        figure["measure"],
+        figure["aggregate"],
+        parse_selection(figure["selection"]),
+        parse_selection(figure["denominator_selection"]),
+    )
+    query = measure.drilldown()
+    return None if query is None else {key: query.getlist(key) for key in query}
 
 
 def country_params(code: str) -> dict:
@@ -90,11 +99,15 @@ def merge(subset: QueryDict, bucket: dict) -> QueryDict | None:
     return query
 
 
-def drilldown_url(study, subset: QueryDict, bucket: dict | None, count: int) -> str | None:
-    """Link for a count, or None for zero counts and buckets the filters cannot express."""
+def drilldown_url(study, subset: QueryDict, bucket: dict | None, count: int, *, scope: str = "today") -> str | None:
+    """Link for a count, or None for zero counts and buckets the filters cannot express.
+
+    As published, a count lists the study's members (``member_of``); today, the
+    defectors meeting its criteria (``study``).
+    """
     if bucket is None or not count:
         return None
-    query = merge(subset, {**bucket, "study": study.code})
+    query = merge(subset, {**bucket, ("member_of" if scope == "published" else "study"): study.code})
     if query is None:
         return None
     return f"{reverse('testimony:defector-list')}?{query.urlencode()}"

@@ -1,39 +1,65 @@
-"""The names of the quantities a report computes, and what each one means.
+"""What a report computes: a published figure is a *measure*, an aggregate
+over a selection of the study's defectors, optionally over a denominator.
 
-A published figure names its ``measure``; this module parses the name into
-a spec the selector can aggregate. The grammar is small and readable so that
-researchers can add figures of later studies in the admin:
+Selections are written in the query-string vocabulary of ``/defectors/``
+(``DefectorFilterSet``): ``country=SY``, ``sex=female&region=western_europe``,
+``narrative=brutality``, ``reported_after=2015-06-01&reported_before=2015-08-31``.
+So a figure drills down by construction (its link is its own selection) and
+researchers add figures of later studies in the admin without code.
 
-- ``total_defectors``, ``male_defectors``, ``female_defectors``,
-  ``unknown_sex_defectors``, ``country_count``, ``narrative_count``;
-- ``defectors_from_SY`` (one country), ``defectors_from_western_europe``
-  (a region or grouping of testimony/regions.py), ``defectors_not_from_GB_SY``
-  (anyone but these countries, including unknown);
-- periods, counted at month precision: ``defectors_2015`` (a year),
-  ``defectors_2015_07`` (a month), ``defectors_jun_aug_2015``,
-  ``defectors_sep_2014_aug_2015``; and shares of the window's total:
-  ``share_2015_jan_aug``, ``share_jun_aug_2015``;
-- ``peak_month`` (the month with most defectors) and ``reported_months``
-  (first and last month with a defector, to check a stated window).
+Aggregates (``Aggregate`` in reports/models.py): ``count`` and ``share``
+(defectors; a share is the selection's count over the denominator's, both
+inside the scope), ``distinct_countries``, ``peak_month`` and
+``reported_months`` (first and last month with a precisely dated defector),
+and ``narrative_count`` (the codebook's top-level codes).
+
+Dates: a selection's ``reported_after``/``reported_before`` count a year-only
+date as 1 January of its year, as on ``/defectors/``. A figure about a period
+that a year-only date may or may not fall in says how many such defectors
+there are (``date_not_precise_enough``): those its selection would hold, but
+for the dates, whose year (clipped to the window) overlaps the period.
 """
 
 import calendar
 import datetime
-import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from testimony.regions import COUNTRY_GROUPS, REGIONS
+from django.http import QueryDict
 
-MONTHS = {name: number for number, name in enumerate(calendar.month_abbr) if name}
-MONTHS = {name.lower(): number for name, number in MONTHS.items()}
-_MON = "(" + "|".join(MONTHS) + ")"
-
-SEX_MEASURES = {"male_defectors": "male", "female_defectors": "female", "unknown_sex_defectors": "unknown"}
-SIMPLE_MEASURES = {"total_defectors", "country_count", "narrative_count", "peak_month", "reported_months"}
+# Query parameters of /defectors/ that do not choose defectors.
+NOT_SELECTING = ("page", "page_size", "ordering", "format")
+DATE_KEYS = ("reported_after", "reported_before", "reported_precision")
 
 
-class UnknownMeasureError(ValueError):
+class SelectionError(ValueError):
     pass
+
+
+def parse_selection(text, *, allow_study: bool = True) -> QueryDict:
+    """A selection's query string, validated by DefectorFilterSet (the one filter vocabulary)."""
+    from testimony.filters import DefectorFilterSet
+
+    query = QueryDict(str(text or "").strip().lstrip("?"), mutable=True)
+    filterset = DefectorFilterSet(query)
+    unknown = [key for key in query if key not in filterset.filters or key in NOT_SELECTING]
+    if not allow_study:
+        unknown += [key for key in ("study", "member_of") if key in query]
+    if unknown:
+        known = ", ".join(name for name in filterset.filters if name not in NOT_SELECTING)
+        raise SelectionError(f"Unknown filter {', '.join(unknown)!s}; use the /defectors/ filters: {known}.")
+    if not filterset.is_valid():
+        reasons = "; ".join(f"{key}: {' '.join(errors)}" for key, errors in filterset.errors.items())
+        raise SelectionError(f"Invalid selection {query.urlencode()!r}: {reasons}")
+    return query
+
+
+def select(defectors, params: QueryDict):
+    """The defectors of a (Defector) queryset that a selection chooses."""
+    from testimony.filters import DefectorFilterSet
+
+    if not params:
+        return defectors
+    return DefectorFilterSet(params, queryset=defectors).qs
 
 
 @dataclass(frozen=True)
@@ -45,8 +71,6 @@ class Period:
 
     @classmethod
     def months(cls, year: int, first: int, last_year: int, last: int) -> "Period":
-        if (last_year, last) < (year, first):
-            raise UnknownMeasureError("The period ends before it starts.")
         end_day = calendar.monthrange(last_year, last)[1]
         return cls(datetime.date(year, first, 1), datetime.date(last_year, last, end_day))
 
@@ -61,52 +85,124 @@ class Period:
         return first if first == last else f"{first} \u2013 {last}"
 
 
-@dataclass(frozen=True)
+def overlapping_years(after, before, window_start, window_end) -> list[datetime.date]:
+    """1 January of each window year whose (clipped) span overlaps [after, before] without lying inside it."""
+    years = []
+    for year in range(window_start.year, window_end.year + 1):
+        low = max(datetime.date(year, 1, 1), window_start)
+        high = min(datetime.date(year, 12, 31), window_end)
+        if low <= before and after <= high and not (after <= low and high <= before):
+            years.append(datetime.date(year, 1, 1))
+    return years
+
+
+@dataclass
 class Measure:
+    """One computed quantity: its aggregate over a selection (and denominator) of the scope."""
+
     name: str
-    what: str  # total | sex | country | countries | not_countries | period | share | simple names
-    arg: object = None
+    aggregate: str
+    selection: QueryDict = field(default_factory=QueryDict)
+    denominator: QueryDict = field(default_factory=QueryDict)
+
+    @classmethod
+    def of(cls, figure) -> "Measure | None":
+        if not figure.aggregate:
+            return None
+        # Checked when the figure was saved (PublishedFigure.clean); building a FilterSet per
+        # figure again here would cost more than the report's queries.
+        return cls(
+            figure.measure_name,
+            figure.aggregate,
+            QueryDict(figure.selection.strip().lstrip("?")),
+            QueryDict(figure.denominator.strip().lstrip("?")),
+        )
+
+    @property
+    def counts_people(self) -> bool:
+        """A small value of a count of people could single someone out (disclosure control)."""
+        return self.aggregate in ("count", "share")
+
+    def dates(self) -> tuple[datetime.date | None, datetime.date | None]:
+        after, before = self.selection.get("reported_after"), self.selection.get("reported_before")
+        return (
+            datetime.date.fromisoformat(after) if after else None,
+            datetime.date.fromisoformat(before) if before else None,
+        )
+
+    @property
+    def period(self) -> Period | None:
+        """The period of a count of a pure date selection whose bounds are whole months."""
+        after, before = self.dates()
+        if not after or not before or self.aggregate not in ("count", "share") or self.denominator:
+            return None
+        if any(key not in DATE_KEYS for key in self.selection) or after.day != 1:
+            return None
+        if before.day != calendar.monthrange(before.year, before.month)[1]:
+            return None
+        return Period(after, before)
+
+    def undated_selection(self, study) -> tuple[QueryDict, list[datetime.date]] | None:
+        """The selection without its dates and the years whose year-only dates may fall in them."""
+        after, before = self.dates()
+        if not after and not before:
+            return None
+        start, end = study.window_start, study.window_end
+        years = overlapping_years(after or start, before or end, start, end)
+        if not years:
+            return None
+        rest = self.selection.copy()
+        for key in DATE_KEYS:
+            rest.pop(key, None)
+        return rest, years
+
+    def drilldown(self) -> QueryDict | None:
+        """The /defectors/ parameters listing the defectors counted (the numerator of a share)."""
+        if not self.counts_people:
+            return None
+        query = self.selection.copy()
+        for key, values in self.denominator.lists():
+            if key in query and query.getlist(key) != values:
+                return None  # the two do not combine into one query string
+            query.setlist(key, values)
+        return query
+
+    def is_about(self, subset: QueryDict) -> bool:
+        """Whether the figure's selection holds the subset's every filter (a subset report can judge it)."""
+        chosen = self.drilldown()
+        if chosen is None:
+            return False
+        return all(sorted(chosen.getlist(key)) == sorted(values) for key, values in subset.lists())
 
 
-def _parse_period(rest: str) -> Period | None:
-    if m := re.fullmatch(r"(\d{4})", rest):
-        year = int(m[1])
-        return Period.months(year, 1, year, 12)
-    if m := re.fullmatch(r"(\d{4})_(\d{2})", rest):
-        year, month = int(m[1]), int(m[2])
-        if not 1 <= month <= 12:
-            raise UnknownMeasureError(f"No month {month} in {rest!r}.")
-        return Period.months(year, month, year, month)
-    if m := re.fullmatch(rf"{_MON}_{_MON}_(\d{{4}})", rest):
-        year = int(m[3])
-        return Period.months(year, MONTHS[m[1]], year, MONTHS[m[2]])
-    if m := re.fullmatch(rf"(\d{{4}})_{_MON}_{_MON}", rest):
-        year = int(m[1])
-        return Period.months(year, MONTHS[m[2]], year, MONTHS[m[3]])
-    if m := re.fullmatch(rf"{_MON}_(\d{{4}})_{_MON}_(\d{{4}})", rest):
-        return Period.months(int(m[2]), MONTHS[m[1]], int(m[4]), MONTHS[m[3]])
-    return None
+def field_q(params: QueryDict):
+    """The selection as a plain condition on the defector's own fields, or None when a filter
+    needs a join (narratives, outlets, search, studies).
 
+    The same as DefectorFilterSet for these filters, but inline: a report's dozens of figures
+    then cost conditions in one aggregate instead of a subquery each (bench/bench_report.py).
+    """
+    from django.db.models import Q
 
-def parse_measure(name: str) -> Measure:
-    if name in SIMPLE_MEASURES:
-        return Measure(name, name)
-    if name in SEX_MEASURES:
-        return Measure(name, "sex", SEX_MEASURES[name])
-    if m := re.fullmatch(r"defectors_from_([A-Z]{2})", name):
-        return Measure(name, "country", m[1])
-    if m := re.fullmatch(r"defectors_from_([a-z_]+)", name):
-        groups = {**REGIONS, **COUNTRY_GROUPS}
-        if m[1] not in groups:
-            raise UnknownMeasureError(f"Unknown region {m[1]!r}; known: {', '.join(groups)}.")
-        return Measure(name, "countries", tuple(groups[m[1]][1]))
-    if m := re.fullmatch(r"defectors_not_from_((?:[A-Z]{2}_)*[A-Z]{2})", name):
-        return Measure(name, "not_countries", tuple(m[1].split("_")))
-    if name.startswith("defectors_") and (period := _parse_period(name.removeprefix("defectors_"))):
-        return Measure(name, "period", period)
-    if name.startswith("share_") and (period := _parse_period(name.removeprefix("share_"))):
-        return Measure(name, "share", period)
-    raise UnknownMeasureError(
-        f"Unknown measure {name!r}: use e.g. total_defectors, defectors_from_SY, defectors_jun_aug_2015, "
-        "share_2015_jan_aug or peak_month (see reports/measures.py)."
-    )
+    from testimony.regions import region_q
+
+    condition = Q()
+    for key, values in params.lists():
+        values = [v for v in values if v]
+        if not values:
+            continue
+        if key in ("sex", "provenance"):
+            condition &= Q(**{key: values[-1]})
+        elif key in ("country", "reported_precision"):
+            condition &= Q(**{f"{key}__in": values})
+        elif key in ("country_not", "provenance_not"):
+            condition &= ~Q(**{f"{key.removesuffix('_not')}__in": values})
+        elif key == "reported_after":
+            condition &= Q(reported_on__gte=values[-1])
+        elif key == "reported_before":
+            condition &= Q(reported_on__lte=values[-1])
+        elif key == "region":
+            condition &= region_q(values[-1])
+        else:
+            return None
+    return condition

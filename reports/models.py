@@ -6,6 +6,7 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.urls import reverse
+from simple_history.models import HistoricalRecords
 
 
 class StudyManager(models.Manager):
@@ -25,6 +26,27 @@ class Study(models.Model):
     window_end = models.DateField(help_text="Last day of the reporting window (inclusive).")
     url = models.URLField("URL", max_length=1000, blank=True)
     notes = models.TextField(blank=True, help_text="Where the figures come from and what is uncertain.")
+    criteria = models.CharField(
+        "inclusion criteria",
+        max_length=500,
+        blank=True,
+        default="provenance_not=synthetic",
+        help_text=(
+            "Besides the window: defector filters in the /defectors/ query-string vocabulary, "
+            "e.g. provenance_not=synthetic. The 'today' scope applies them to the whole database."
+        ),
+    )
+    frozen_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text=(
+            "When the case list was frozen: 'as published' counts the members as their records "
+            "stood at this moment (change history), so later corrections do not rewrite the study."
+        ),
+    )
+    members = models.ManyToManyField(
+        "testimony.Defector", through="StudyMembership", related_name="studies", blank=True
+    )
 
     objects = StudyManager()
 
@@ -45,6 +67,58 @@ class Study(models.Model):
 
     def natural_key(self):
         return (self.code,)
+
+    def clean(self):
+        from .measures import SelectionError, parse_selection
+
+        try:
+            parse_selection(self.criteria, allow_study=False)
+        except SelectionError as error:
+            raise ValidationError({"criteria": str(error)}) from error
+
+    def meeting_criteria(self, defectors, *, include_synthetic: bool = False):
+        """The defectors of ``defectors`` that meet the study's inclusion criteria (window and filters)."""
+        from .measures import parse_selection, select
+
+        criteria = parse_selection(self.criteria, allow_study=False)
+        if include_synthetic and "synthetic" in criteria.getlist("provenance_not"):
+            criteria.setlist("provenance_not", [v for v in criteria.getlist("provenance_not") if v != "synthetic"])
+        return select(defectors.in_window(self.window_start, self.window_end), criteria)
+
+
+class StudyMembership(models.Model):
+    """One defector on a study's case list: the study counted this person."""
+
+    study = models.ForeignKey(Study, on_delete=models.CASCADE, related_name="memberships")
+    defector = models.ForeignKey("testimony.Defector", on_delete=models.CASCADE, related_name="study_memberships")
+    note = models.CharField(max_length=300, blank=True, help_text="e.g. 'counted in the report's annex'.")
+    source = models.CharField(
+        max_length=300,
+        blank=True,
+        help_text="Why we know the study counted it, e.g. 'reconstructed to match the published totals'.",
+    )
+
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["study", "defector__case_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["study", "defector"], name="reports_membership_unique"),
+        ]
+
+    def __str__(self):
+        return f"{self.study.code}: {self.defector.case_id}"
+
+
+class Aggregate(models.TextChoices):
+    """What a figure computes over its selection (reports/measures.py)."""
+
+    COUNT = "count", "count of defectors"
+    SHARE = "share", "share of the denominator's defectors"
+    DISTINCT_COUNTRIES = "distinct_countries", "distinct countries"
+    PEAK_MONTH = "peak_month", "peak month"
+    REPORTED_MONTHS = "reported_months", "first and last month"
+    NARRATIVE_COUNT = "narrative_count", "narratives of the codebook"
 
 
 class FigureKind(models.TextChoices):
@@ -90,11 +164,26 @@ class PublishedFigure(models.Model):
     measure = models.CharField(
         max_length=80,
         blank=True,
+        help_text="Name of the computed value in the report's measures; empty: the figure's key.",
+    )
+    aggregate = models.CharField(
+        max_length=20,
+        choices=Aggregate.choices,
+        blank=True,
+        help_text="What is computed over the selection. Empty when the database cannot compute it.",
+    )
+    selection = models.CharField(
+        max_length=500,
+        blank=True,
         help_text=(
-            "The computed quantity it is judged against (reports/measures.py), e.g. total_defectors, "
-            "defectors_from_SY, defectors_jun_aug_2015, share_2015_jan_aug, peak_month. "
-            "Empty when the database cannot compute it."
+            "The defectors it is about, in the /defectors/ query-string vocabulary, e.g. country=SY, "
+            "narrative=brutality, region=middle_east, reported_after=2015-01-01. Empty: the whole study."
         ),
+    )
+    denominator = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="For a share: the defectors it is a share of, same vocabulary. Empty: the whole study.",
     )
     kind = models.CharField(max_length=5, choices=FigureKind.choices, default=FigureKind.COUNT)
     value = models.DecimalField(
@@ -127,13 +216,20 @@ class PublishedFigure(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=FigureStatus.values), name="reports_publishedfigure_status_valid"
             ),
+            models.CheckConstraint(
+                condition=Q(aggregate__in=[*Aggregate.values, ""]), name="reports_publishedfigure_aggregate_valid"
+            ),
         ]
 
     def __str__(self):
         return f"{self.study.code}: {self.key}"
 
+    @property
+    def measure_name(self) -> str:
+        return self.measure or self.key
+
     def clean(self):
-        from .measures import UnknownMeasureError, parse_measure
+        from .measures import SelectionError, parse_selection
 
         if self.kind in (FigureKind.COUNT, FigureKind.SHARE) and self.value is None:
             raise ValidationError({"value": "A count or a share needs its published value."})
@@ -141,8 +237,12 @@ class PublishedFigure(models.Model):
             raise ValidationError({"value": "Give a share as a fraction between 0 and 1 (60% = 0.6)."})
         if self.kind in (FigureKind.MONTH, FigureKind.RANGE) and not self.value_text:
             raise ValidationError({"value_text": "Give the month (2015-08) or range (2014-01/2015-08)."})
-        if self.measure:
+        for field in ("selection", "denominator"):
             try:
-                parse_measure(self.measure)
-            except UnknownMeasureError as error:
-                raise ValidationError({"measure": str(error)}) from error
+                parse_selection(getattr(self, field))
+            except SelectionError as error:
+                raise ValidationError({field: str(error)}) from error
+        if self.denominator and self.aggregate != Aggregate.SHARE:
+            raise ValidationError({"denominator": "Only a share has a denominator."})
+        if self.aggregate == Aggregate.SHARE and self.kind != FigureKind.SHARE:
+            raise ValidationError({"kind": "A share aggregate is judged as a share."})

@@ -11,6 +11,8 @@ Three verdicts, each with a one-line reason:
 
 A figure with no measure cannot be computed from the database and gets
 ``not computable`` (``consistent`` is then null and ``--strict`` ignores it).
+Over a subset (``?sex=female``) a figure not about that subset is ``not
+comparable (subset)``: 7 women beside the study's 58 say nothing about it.
 
 "Nearly" and "almost" imply slightly *below*: 36/58 = 62.1% is "nearly two
 thirds" (66.7%) but not quite "almost 60%".
@@ -22,6 +24,7 @@ CONSISTENT = "consistent"
 APPROXIMATELY = "approximately consistent"
 INCONSISTENT = "inconsistent"
 NOT_COMPUTABLE = "not computable"
+NOT_COMPARABLE = "not comparable (subset)"  # a subset's figure beside the whole study's
 
 # Share tolerances, as fractions of the whole (0.05 = 5 percentage points):
 # (consistent within, approximately consistent within).

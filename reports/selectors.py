@@ -19,9 +19,6 @@ Counting rules
   beside it as ``date_not_precise_enough``, never dropped or misplaced.
 """
 
-import datetime
-from dataclasses import dataclass
-
 from django.db.models import Count, Max, Min, Q
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
@@ -31,56 +28,18 @@ from narratives.models import Narrative, Tag
 from testimony.models import Defector, Precision
 from testimony.regions import UNKNOWN, partition, region_q
 
-from .measures import Measure, Period, parse_measure
+from .measures import Measure
 from .models import Study
-from .reconcile import NOT_COMPUTABLE, judge
+from .reconcile import NOT_COMPARABLE, NOT_COMPUTABLE, judge
+from .scopes import differences, study_scope
 
 SEXES = [s for s, _ in Defector.Sex.choices]
 PRECISE = [Precision.DAY, Precision.MONTH]
 NOT_PRECISE = "date_not_precise_enough"
-NEVER = Q(pk__isnull=True)  # no row meets it; unlike pk__in=[] it compiles to SQL instead of emptying the query
 
 
 def study_get(*, code: str) -> Study:
     return Study.objects.get(code=code)
-
-
-def study_scope(*, study: Study, defectors=None, include_synthetic: bool = False):
-    """The defectors a study counts, optionally within a pre-filtered subset."""
-    scope = Defector.objects.all() if defectors is None else Defector.objects.filter(pk__in=defectors.values("pk"))
-    scope = scope.in_window(study.window_start, study.window_end)
-    return scope if include_synthetic else scope.excluding_synthetic()
-
-
-@dataclass(frozen=True)
-class PeriodRule:
-    """The conditions that place a defector in a period, or leave it beside it."""
-
-    placed: Q
-    not_precise: Q
-    placed_years: tuple  # 1 January of each year whose year-only dates count in the period
-    overlapping_years: tuple  # ... of each year whose year-only dates may or may not fall in it
-
-
-def period_rule(period: Period, study: Study) -> PeriodRule:
-    placed_years, overlapping_years = [], []
-    for year in range(study.window_start.year, study.window_end.year + 1):
-        low = max(datetime.date(year, 1, 1), study.window_start)
-        high = min(datetime.date(year, 12, 31), study.window_end)
-        if period.start <= low and high <= period.end:
-            placed_years.append(datetime.date(year, 1, 1))
-        elif low <= period.end and period.start <= high:
-            overlapping_years.append(datetime.date(year, 1, 1))
-    precise = Q(reported_precision__in=PRECISE, reported_on__gte=period.start, reported_on__lte=period.end)
-    year_only = Q(reported_precision=Precision.YEAR)
-    placed = precise | (year_only & Q(reported_on__in=placed_years)) if placed_years else precise
-    not_precise = year_only & Q(reported_on__in=overlapping_years) if overlapping_years else NEVER
-    return PeriodRule(
-        placed=placed,
-        not_precise=not_precise,
-        placed_years=tuple(placed_years),
-        overlapping_years=tuple(overlapping_years),
-    )
 
 
 def window_months(study: Study) -> list[str]:
@@ -97,31 +56,31 @@ def narrative_tables(scope, narratives, regions, counted) -> dict:
     and defectors who also carry each other narrative.
 
     Grouped from the tag side, two queries for any codebook: one row per
-    narrative comes back, never one per defector.
+    narrative comes back, never one per defector. ``scope.tags(counted)`` gives each
+    tag its defector's id, sex and country (as of freezing in the published scope);
+    ``counted`` is the tags the study's tag rule counts (coding.selectors.counted_tags),
+    which decides among today's tags.
     """
-    tags = counted.filter(quote__defector__in=scope)
-    defector = "quote__defector"
+    tags = scope.tags(counted)
+    defector = "d_id"
     counts = {
         "defectors": Count(defector, distinct=True),
-        "quotes": Count("quote", distinct=True),
+        "quotes": Count("quote_id", distinct=True),
+        **{f"sex_{i}": Count(defector, distinct=True, filter=Q(d_sex=sex)) for i, sex in enumerate(SEXES)},
         **{
-            f"sex_{i}": Count(defector, distinct=True, filter=Q(quote__defector__sex=sex))
-            for i, sex in enumerate(SEXES)
-        },
-        **{
-            f"region_{i}": Count(defector, distinct=True, filter=region_q(slug, prefix="quote__defector__"))
+            f"region_{i}": Count(defector, distinct=True, filter=region_q(slug, prefix="d_"))
             for i, slug in enumerate(regions)
         },
     }
     rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
-    # Pairs join each tag to every tag of the same defector.
+    # Pairs: defectors of one narrative's tags who are among those of the other's.
     also = {
-        f"also_{i}": Count(defector, distinct=True, filter=Q(quote__defector__quotes__tags__narrative=n))
+        f"also_{i}": Count(
+            defector, distinct=True, filter=Q(d_id__in=scope.tags(counted).filter(narrative=n).values("d_id"))
+        )
         for i, n in enumerate(narratives)
     }
-    # The filter before annotate() restricts the joined tags themselves to counted ones (one subquery).
-    paired = tags.filter(quote__defector__quotes__tags__in=counted.values("pk"))
-    pair_rows = {row["narrative__code"]: row for row in paired.values("narrative__code").annotate(**also).order_by()}
+    pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
     empty = dict.fromkeys([*counts, *also], 0)
     return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
 
@@ -130,80 +89,130 @@ def country_name(code: str) -> str:
     return countries.name(code) or code if code else "Country unknown"
 
 
-def _measures_of(figures) -> dict[str, Measure]:
-    return {f.measure: parse_measure(f.measure) for f in figures if f.measure}
+def _figure_measures(figures) -> dict[int, Measure]:
+    return {f.pk: measure for f in figures if (measure := Measure.of(f)) is not None}
 
 
-def _periods_of(measures: dict[str, Measure]) -> list[Period]:
-    return sorted({m.arg for m in measures.values() if m.what in ("period", "share")}, key=lambda p: (p.start, p.end))
+def _measure_aggregates(scope, measures: dict[int, Measure]) -> dict:
+    """Each measure's conditional aggregates, to be computed in the summary query."""
+
+    def count(condition: Q):
+        return Count("id", filter=condition) if condition else Count("id")
+
+    aggregates = {}
+    for pk, measure in measures.items():
+        chosen = scope.q(measure.selection)
+        if measure.aggregate in ("count", "share"):
+            over = scope.q(measure.denominator)
+            aggregates[f"m{pk}"] = count(chosen & over)
+            aggregates[f"m{pk}:of"] = count(over)
+            undated = measure.undated_selection(scope.study)
+            if undated is None:
+                aggregates[f"m{pk}:np"] = Count("id", filter=Q(pk__isnull=True))
+            else:
+                rest, years = undated
+                aggregates[f"m{pk}:np"] = count(
+                    scope.q(rest) & over & Q(reported_precision=Precision.YEAR, reported_on__in=years) & ~chosen
+                    if chosen
+                    else Q(pk__isnull=True)
+                )
+        elif measure.aggregate == "distinct_countries":
+            aggregates[f"m{pk}"] = Count("country", distinct=True, filter=~Q(country="") & chosen)
+        elif measure.aggregate == "reported_months":
+            precise = Q(reported_precision__in=PRECISE) & chosen
+            aggregates[f"m{pk}:first"] = Min("reported_on", filter=precise)
+            aggregates[f"m{pk}:last"] = Max("reported_on", filter=precise)
+    return aggregates
 
 
-def _summary(scope, *, study, periods, measures) -> dict:
-    """One conditional aggregate for the headline counts, periods and regions."""
+def _summary(scope, *, measures) -> dict:
+    """One conditional aggregate for the headline counts, regions and every measure."""
     regions = partition()
     aggregates = {
-        "total": Count("pk"),
-        "restricted": Count("pk", filter=Q(visibility=Defector.Visibility.RESTRICTED)),
-        "not_precise": Count("pk", filter=Q(reported_precision=Precision.YEAR)),
+        "total": Count("id"),
+        # Who may see a record is today's question in either scope.
+        "restricted": Count("id", filter=Q(id__in=Defector.objects.filter(visibility="restricted").values("pk"))),
+        "not_precise": Count("id", filter=Q(reported_precision=Precision.YEAR)),
         "country_count": Count("country", distinct=True, filter=~Q(country="")),
         "first_day": Min("reported_on", filter=Q(reported_precision__in=PRECISE)),
         "last_day": Max("reported_on", filter=Q(reported_precision__in=PRECISE)),
-        **{f"sex:{sex}": Count("pk", filter=Q(sex=sex)) for sex in SEXES},
-        **{f"region:{slug}": Count("pk", filter=region_q(slug)) for slug in regions},
+        **{f"sex:{sex}": Count("id", filter=Q(sex=sex)) for sex in SEXES},
+        **{f"region:{slug}": Count("id", filter=region_q(slug)) for slug in regions},
+        **_measure_aggregates(scope, measures),
     }
-    for i, period in enumerate(periods):
-        rule = period_rule(period, study)
-        aggregates[f"period:{i}"] = Count("pk", filter=rule.placed)
-        aggregates[f"period:{i}:not_precise"] = Count("pk", filter=rule.not_precise)
-    for name, measure in measures.items():
-        if measure.what == "countries":
-            aggregates[f"measure:{name}"] = Count("pk", filter=Q(country__in=measure.arg))
-        elif measure.what == "not_countries":
-            aggregates[f"measure:{name}"] = Count("pk", filter=~Q(country__in=measure.arg))
-    return scope.aggregate(**aggregates)
+    return scope.defectors.aggregate(**aggregates)
 
 
-def study_report(*, study: Study, defectors=None, include_synthetic: bool = False) -> dict:
-    """The study's figures and tables over its window (or over a subset of defectors).
+def _months(rows, study) -> dict:
+    counts = {row["month"].strftime("%Y-%m"): row["n"] for row in rows}
+    return {month: counts.get(month, 0) for month in window_months(study)}
+
+
+def _by_month_rows(defectors):
+    return (
+        defectors.filter(reported_precision__in=PRECISE)
+        .annotate(month=TruncMonth("reported_on"))
+        .values("month")
+        .annotate(n=Count("id"))
+        .order_by("month")
+    )
+
+
+def _measure_value(pk: int, measure: Measure, summary: dict, *, scope, by_month: dict, narratives: list):
+    key = f"m{pk}"
+    if measure.aggregate in ("count", "distinct_countries"):
+        return summary[key]
+    if measure.aggregate == "share":
+        return round(summary[key] / summary[f"{key}:of"], 4) if summary[f"{key}:of"] else None
+    if measure.aggregate == "reported_months":
+        return _reported_months(summary[f"{key}:first"], summary[f"{key}:last"])
+    if measure.aggregate == "peak_month":
+        # Over the whole scope the monthly table has it; a selection takes one grouped query.
+        if not measure.selection:
+            return _peak_month(by_month)
+        months = _months(_by_month_rows(scope.select(measure.selection)), scope.study)
+        return _peak_month(months)
+    return len(narratives)  # narrative_count
+
+
+def study_report(
+    *,
+    study: Study,
+    defectors=None,
+    include_synthetic: bool = False,
+    scope: str | None = None,
+    subset=None,
+) -> dict:
+    """The study's figures and tables in one scope (or over a subset of defectors).
+
+    ``scope`` is ``published`` or ``today`` (reports/scopes.py; by default
+    *as published* for a study with a case list). ``subset`` is the subset's
+    query (a QueryDict of defector filters): figures not about that subset
+    are "not comparable (subset)".
 
     Returns the JSON shape of docs/contract.md (``study``, ``window``, ``figures``,
-    ``tables``) plus extra keys: ``title``, ``scope``, ``countries`` (with
-    names), ``measures`` (every computed quantity by name) and
-    ``restricted_defectors``.
+    ``tables``) plus extra keys: ``title``, ``scope``, ``criteria``,
+    ``countries`` (with names), ``measures`` (every computed quantity by
+    name), ``restricted_defectors`` and, in the today scope of a study with a
+    case list, ``differences``.
     """
     figures = list(study.figures.all())
     narratives = list(Narrative.objects.filter(parent__isnull=True).order_by("display_order", "code"))
-    measures = _measures_of(figures)
-    periods = _periods_of(measures)
-    scope = study_scope(study=study, defectors=defectors, include_synthetic=include_synthetic)
+    measures = _figure_measures(figures)
+    chosen = study_scope(study=study, scope=scope, defectors=defectors, include_synthetic=include_synthetic)
+    rows = chosen.defectors
 
-    summary = _summary(scope, study=study, periods=periods, measures=measures)
-    by_country_rows = scope.values("country").annotate(n=Count("pk")).order_by("-n", "country")
-    by_month_rows = (
-        scope.filter(reported_precision__in=PRECISE)
-        .annotate(month=TruncMonth("reported_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by("month")
-    )
-    by_year_rows = scope.annotate(year=ExtractYear("reported_on")).values("year").annotate(n=Count("pk")).order_by()
+    summary = _summary(chosen, measures=measures)
+    by_country_rows = rows.values("country").annotate(n=Count("id")).order_by("-n", "country")
+    by_year_rows = rows.annotate(year=ExtractYear("reported_on")).values("year").annotate(n=Count("id")).order_by()
+    by_month = _months(_by_month_rows(rows), study)
     regions = partition()
-    per_narrative = narrative_tables(scope, narratives, regions, counted_tags(study=study))
+    per_narrative = narrative_tables(chosen, narratives, regions, counted_tags(study=study))
 
     total = summary["total"]
     by_country = {row["country"] or UNKNOWN: row["n"] for row in by_country_rows}
-    month_counts = {row["month"].strftime("%Y-%m"): row["n"] for row in by_month_rows}
-    by_month = {month: month_counts.get(month, 0) for month in window_months(study)}
     by_month[NOT_PRECISE] = summary["not_precise"]
     by_year = {str(row["year"]): row["n"] for row in sorted(by_year_rows, key=lambda r: r["year"])}
-    by_period = {
-        period.label: {
-            "title": period.title,
-            "defectors": summary[f"period:{i}"],
-            NOT_PRECISE: summary[f"period:{i}:not_precise"],
-        }
-        for i, period in enumerate(periods)
-    }
     codes = [n.code for n in narratives]
 
     computed = {
@@ -211,37 +220,30 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         "country_count": summary["country_count"],
         "narrative_count": len(narratives),
         "peak_month": _peak_month(by_month),
-        "reported_months": _reported_months(summary),
+        "reported_months": _reported_months(summary["first_day"], summary["last_day"]),
         **{f"{sex}_defectors" if sex != "unknown" else "unknown_sex_defectors": summary[f"sex:{sex}"] for sex in SEXES},
         **{f"defectors_from_{code}": n for code, n in by_country.items() if code != UNKNOWN},
         **{f"defectors_{year}": n for year, n in by_year.items()},
     }
-    not_precise = {}
-    for i, period in enumerate(periods):
-        for name, measure in measures.items():
-            if measure.arg == period and measure.what == "period":
-                computed[name] = summary[f"period:{i}"]
-                not_precise[name] = summary[f"period:{i}:not_precise"]
-            elif measure.arg == period and measure.what == "share":
-                computed[name] = round(summary[f"period:{i}"] / total, 4) if total else None
-                not_precise[name] = summary[f"period:{i}:not_precise"]
-    for name, measure in measures.items():
-        if measure.what in ("countries", "not_countries"):
-            computed[name] = summary[f"measure:{name}"]
-        elif measure.what == "country":
-            computed.setdefault(name, 0)
+    values = {}
+    for pk, measure in measures.items():
+        values[pk] = _measure_value(pk, measure, summary, scope=chosen, by_month=by_month, narratives=narratives)
+        computed[measure.name] = values[pk]
+    # Figures about a period of whole months make the period table.
+    periods = {m.period: pk for pk, m in measures.items() if m.period}
+    by_period = {
+        period.label: {"title": period.title, "defectors": summary[f"m{pk}"], NOT_PRECISE: summary[f"m{pk}:np"]}
+        for period, pk in sorted(periods.items(), key=lambda item: (item[0].start, item[0].end))
+    }
 
     return {
         "study": study.code,
         "title": study.title,
         "window": {"start": study.window_start.isoformat(), "end": study.window_end.isoformat()},
-        "scope": {
-            "subset": defectors is not None,
-            "includes_synthetic": include_synthetic,
-            "rule": "reported_on inside the window" + ("" if include_synthetic else "; synthetic records excluded"),
-        },
+        "criteria": {"window": True, "filters": study.criteria},
+        "scope": chosen.as_dict(subset=defectors is not None, include_synthetic=include_synthetic),
         "restricted_defectors": summary["restricted"],
-        "figures": [_figure_entry(f, measures, computed, not_precise, summary, periods) for f in figures],
+        "figures": [_figure_entry(f, measures.get(f.pk), values.get(f.pk), summary, subset=subset) for f in figures],
         "tables": {
             "by_sex": {sex: summary[f"sex:{sex}"] for sex in SEXES},
             "by_country": by_country,
@@ -272,13 +274,16 @@ def study_report(*, study: Study, defectors=None, include_synthetic: bool = Fals
         ],
         "narratives": [{"code": n.code, "name": n.name, "colour": n.colour} for n in narratives],
         "measures": computed,
+        **({"differences": diff} if (diff := differences(chosen, defectors=defectors)) is not None else {}),
     }
 
 
-def counted_tags_notice(*, study: Study, defectors=None) -> dict:
+def counted_tags_notice(*, study: Study, scope: str | None = None, defectors=None) -> dict:
     """What the report page says about the tags its narrative figures count (rule, codebook versions)."""
-    scope = study_scope(study=study, defectors=defectors)
-    return tags_counted_notice(study=study, tags_in_scope=Tag.objects.filter(quote__defector__in=scope))
+    chosen = study_scope(study=study, scope=scope, defectors=defectors)
+    return tags_counted_notice(
+        study=study, tags_in_scope=Tag.objects.filter(quote__defector_id__in=chosen.defectors.values("id"))
+    )
 
 
 def _peak_month(by_month: dict) -> str | None:
@@ -289,40 +294,45 @@ def _peak_month(by_month: dict) -> str | None:
     return ",".join(month for month, n in dated.items() if n == top)
 
 
-def _reported_months(summary: dict) -> str | None:
-    if summary["first_day"] is None:
+def _reported_months(first_day, last_day) -> str | None:
+    if first_day is None:
         return None
-    return f"{summary['first_day']:%Y-%m}/{summary['last_day']:%Y-%m}"
+    return f"{first_day:%Y-%m}/{last_day:%Y-%m}"
 
 
-def _figure_entry(figure, measures, computed, not_precise, summary, periods) -> dict:
+def _figure_entry(figure, measure: Measure | None, value, summary, *, subset=None) -> dict:
     if figure.kind in ("count", "share"):
         published = int(figure.value) if figure.kind == "count" else float(figure.value)
     else:
         published = figure.value_text
     entry = {
         "key": figure.key,
-        "measure": figure.measure,
+        "measure": figure.measure_name if measure else figure.measure,
         "kind": figure.kind,
-        "computed": computed.get(figure.measure) if figure.measure else None,
+        "computed": value,
         "published": published,
         "qualifier": figure.qualifier,
         "published_wording": figure.wording,
         "source": " \u2014 ".join(part for part in (figure.outlet, figure.source) if part),
         "source_url": figure.source_url,
         "status": figure.status,
+        "aggregate": figure.aggregate,
+        "selection": figure.selection,
+        "denominator_selection": figure.denominator,
+        "counts_people": bool(measure and measure.counts_people),
     }
-    measure = measures.get(figure.measure)
     if measure is None:
         entry.update(verdict=NOT_COMPUTABLE, reason="The database records nothing to compute this from.")
         entry["consistent"] = None
         return entry
-    if measure.what == "share":
-        index = periods.index(measure.arg)
-        entry.update(numerator=summary[f"period:{index}"], denominator=summary["total"])
-    undated = not_precise.get(figure.measure, 0)
+    key = f"m{figure.pk}"
+    if measure.aggregate == "share":
+        entry.update(numerator=summary[key], denominator=summary[f"{key}:of"])
+    undated = summary.get(f"{key}:np", 0)
     entry[NOT_PRECISE] = undated
-    if entry["computed"] is None:
+    if subset and not measure.is_about(subset):
+        verdict, reason = NOT_COMPARABLE, "Computed over a subset; the published figure is about the whole study."
+    elif entry["computed"] is None:
         verdict, reason = "inconsistent", "No defector in the window to compute it from."
     else:
         verdict, reason = judge(

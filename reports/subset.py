@@ -14,15 +14,23 @@ from testimony.filters import DefectorFilterSet
 from testimony.selectors import aggregate_defectors, text_leaves_out_restricted
 
 from .disclosure import protect_for
+from .scopes import SCOPES, differences_for
 from .selectors import study_report
 
 # Parameters of the list page that do not choose defectors.
-IGNORED = ("page", "ordering", "format", "study")
+IGNORED = ("page", "ordering", "format", "study", "scope")
 
 TEXT_SCOPE_NOTICE = (
     "Restricted records are left out of this subset because it is chosen by text (q): "
     "a figure that moved with a restricted record's words would reveal them."
 )
+
+
+def scope_error(params) -> str | None:
+    scope = params.get("scope")
+    if scope and scope not in SCOPES:
+        return f"Unknown scope \u201c{scope}\u201d: published or today."
+    return None
 
 
 def subset_params(params: QueryDict) -> QueryDict:
@@ -47,19 +55,23 @@ def subset_defectors(filterset: DefectorFilterSet):
     return filterset.qs if filterset.data else None
 
 
-def subset_report(*, study, filterset: DefectorFilterSet, request, log: bool = True) -> dict:
+def subset_report(*, study, filterset: DefectorFilterSet, request, scope: str | None = None, log: bool = True) -> dict:
     """The study's report over the subset, as ``request.user`` may see it: computed
     over the defectors the filterset selects, saying so when restricted records were
-    left out, with small counts protected (reports.disclosure), and, with ``log``,
+    left out, in ``scope`` (published or today; the study's default when None), with
+    small counts protected (reports.disclosure) and today's differences as the user may
+    see them (reports.scopes), and, with ``log``,
     the request recorded (record_subset_request). Downloads pass ``log=False``:
     they record every download themselves."""
     user = request.user
-    report = study_report(study=study, defectors=subset_defectors(filterset))
+    report = study_report(
+        study=study, defectors=subset_defectors(filterset), scope=scope, subset=filterset.data or None
+    )
     if filterset.data and text_leaves_out_restricted(filterset.data, user=user):
         report["scope"]["restricted_left_out"] = TEXT_SCOPE_NOTICE
     if log:
         record_subset_request(request, study=study, filterset=filterset, total=report["measures"]["total_defectors"])
-    return protect_for(report, user)
+    return differences_for(protect_for(report, user), user)
 
 
 def record_subset_request(request, *, study, filterset: DefectorFilterSet, total: int):

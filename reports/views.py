@@ -1,7 +1,8 @@
 """The report pages: the list of studies, a study's figures with charts and
 drill-down links, its CSV/JSON downloads and a printable page."""
 
-from django.http import HttpResponse
+from django.db.models import Count
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.views.generic import ListView, TemplateView
@@ -11,20 +12,29 @@ from audit.models import Action
 from audit.services import record_access
 from testimony.models import Defector
 from testimony.regions import region_label
+from testimony.selectors import defector_facets
 
 from . import charts, links
 from .disclosure import HIDDEN, is_masked
 from .measures import Period
 from .models import Qualifier, Study
 from .render import as_csv, as_json
+from .scopes import SCOPES
 from .selectors import NOT_PRECISE, counted_tags_notice
-from .subset import subset_defectors, subset_filterset, subset_params, subset_report
+from .subset import scope_error, subset_defectors, subset_filterset, subset_params, subset_report
 
 
 class StudyListView(BrowseRequiredMixin, ListView):
-    model = Study
+    """The studies; ``/reports/?sex=female`` (the list's "report on this set") passes the set to each."""
+
     template_name = "reports/study_list.html"
     context_object_name = "studies"
+
+    def get_queryset(self):
+        return Study.objects.annotate(member_count=Count("memberships"))
+
+    def get_context_data(self, **kwargs):
+        return {**super().get_context_data(**kwargs), "subset_query": subset_params(self.request.GET).urlencode()}
 
 
 def _period_of_month(month: str) -> Period:
@@ -53,10 +63,11 @@ def _display(figure: dict, value, *, qualified: bool = False) -> str:
 def page_tables(study: Study, report: dict, subset) -> dict:
     """Rows for the template: each count with the link to the defectors behind it."""
     tables = report["tables"]
+    scope = report["scope"]["name"]
 
     def link(bucket, count):
         # A count hidden by disclosure control gets no link: the list would count it.
-        return None if is_masked(count) else links.drilldown_url(study, subset, bucket, count)
+        return None if is_masked(count) else links.drilldown_url(study, subset, bucket, count, scope=scope)
 
     def cell(bucket, count):
         return {"count": count, "url": link(bucket, count)}
@@ -67,7 +78,7 @@ def page_tables(study: Study, report: dict, subset) -> dict:
     figures = []
     for figure in report["figures"]:
         count = figure.get("numerator", figure["computed"])
-        bucket = links.measure_params(figure["measure"], study) if isinstance(count, int) else None
+        bucket = links.measure_params(figure) if isinstance(count, int) else None
         figures.append(
             {
                 **figure,
@@ -169,23 +180,52 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.study = get_object_or_404(Study, code=kwargs["code"])
         self.filterset = subset_filterset(request.GET, user=request.user)
-        if not self.filterset.is_valid():
+        self.scope_error = scope_error(request.GET)
+        if self.scope_error or not self.filterset.is_valid():
             context = self.get_context_data(report=None)
             return self.render_to_response(context, status=400)
-        self.report = subset_report(study=self.study, filterset=self.filterset, request=request)
+        scope = request.GET.get("scope") or None
+        self.report = subset_report(study=self.study, filterset=self.filterset, request=request, scope=scope)
         return self.render_to_response(self.get_context_data(report=self.report))
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         subset = subset_params(self.request.GET)
-        context.update(study=self.study, filter=self.filterset, query=subset.urlencode())
+        scope = self.request.GET.get("scope", "")
+        context.update(
+            study=self.study,
+            filter=self.filterset,
+            scope_error=self.scope_error,
+            query=_with_scope(subset, scope),
+            subset_query=subset.urlencode(),
+        )
         if context["report"] is not None:
+            report_scope = context["report"]["scope"]["name"]
+            context["scope_links"] = [
+                {"name": name, "url": f"?{_with_scope(subset, name)}", "current": name == report_scope}
+                for name in SCOPES
+            ]
+            context["list_url"] = reverse("testimony:defector-list")
             context.update(page_tables(self.study, context["report"], subset), charts=page_charts(context["report"]))
-            context["tags_counted"] = counted_tags_notice(study=self.study, defectors=subset_defectors(self.filterset))
+            context["tags_counted"] = counted_tags_notice(
+                study=self.study, scope=context["report"]["scope"]["name"], defectors=subset_defectors(self.filterset)
+            )
             context["hidden_restricted"] = (
                 0 if can_view_restricted(self.request.user) else context["report"]["restricted_defectors"]
             )
+        # The list's side panel, with its facet counts over the database.
+        valid_params = subset.copy()
+        for key in self.filterset.errors:
+            valid_params.pop(key, None)
+        context["facets"] = defector_facets(valid_params, user=self.request.user, selected=subset)
         return context
+
+
+def _with_scope(subset, scope: str) -> str:
+    query = subset.copy()
+    if scope:
+        query["scope"] = scope
+    return query.urlencode()
 
 
 class StudyPrintView(StudyReportView):
@@ -200,10 +240,13 @@ class StudyDownloadView(BrowseRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         study = get_object_or_404(Study, code=kwargs["code"])
         filterset = subset_filterset(request.GET, user=request.user)
+        if error := scope_error(request.GET):
+            return JsonResponse({"scope": [{"message": error, "code": "invalid"}]}, status=400)
         if not filterset.is_valid():
             return HttpResponse(filterset.errors.as_json(), status=400, content_type="application/json")
         content_type, render = self.formats[kwargs["format"]]
-        report = subset_report(study=study, filterset=filterset, request=request, log=False)
+        scope = request.GET.get("scope") or None
+        report = subset_report(study=study, filterset=filterset, request=request, scope=scope, log=False)
         record_access(
             request_or_user=request,
             action=Action.REPORT_DOWNLOAD,

@@ -6,7 +6,7 @@ reverts, deletions) goes through accounts/admin_policy.py, shared by every admin
 """
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
@@ -17,7 +17,7 @@ from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
 from .models import Defector, Outlet, Quote, Source
-from .services import defector_attach_quote_sources, quote_save
+from .services import case_warnings, defector_attach_quote_sources, quote_save
 
 
 class PolicyHistoryAdmin(AccessPolicyAdmin, SimpleHistoryAdmin):
@@ -144,6 +144,8 @@ class DefectorAdmin(PolicyHistoryAdmin):
         super().save_related(request, form, formsets, change)
         # The sources field was just set from the form; keep every quoted source attached.
         defector_attach_quote_sources(defector=form.instance)
+        for warning in case_warnings([form.instance]):  # e.g. a frozen study that does not count this case
+            self.message_user(request, warning, messages.WARNING)
 
 
 @admin.register(Quote)

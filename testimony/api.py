@@ -237,6 +237,19 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         serializer.instance = services.defector_save(defector=defector, sources=sources)
         self.log_identity([defector])
 
+    def create(self, request, *args, **kwargs):
+        return self.with_study_warnings(super().create(request, *args, **kwargs))
+
+    def update(self, request, *args, **kwargs):
+        return self.with_study_warnings(super().update(request, *args, **kwargs))
+
+    def with_study_warnings(self, response):
+        """A saved case that a frozen study does not count says so (``warnings``, a list of strings)."""
+        warnings = services.case_warnings(Defector.objects.filter(case_id=response.data["case_id"]))
+        if warnings:
+            response.data["warnings"] = warnings
+        return response
+
 
 @extend_schema_view(
     list=extend_schema(

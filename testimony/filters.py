@@ -61,12 +61,24 @@ class DefectorFilterSet(filters.FilterSet):
     provenance = filters.ChoiceFilter(
         choices=Defector.Provenance.choices, help_text="published, reconstructed or synthetic."
     )
+    provenance_not = filters.MultipleChoiceFilter(
+        choices=Defector.Provenance.choices,
+        field_name="provenance",
+        exclude=True,
+        help_text="Exclude these provenances, e.g. synthetic; repeat for several.",
+    )
     # Report drill-downs: each count on /reports/<code>/ links to the defectors behind it.
     study = filters.ModelChoiceFilter(
         queryset=studies,
         to_field_name="code",
         method="filter_study",
-        help_text="Study code, e.g. icsr-2015: defectors reported inside its window, synthetic records excluded.",
+        help_text="Study code, e.g. icsr-2015: defectors meeting its inclusion criteria (window and filters) today.",
+    )
+    member_of = filters.ModelChoiceFilter(
+        queryset=studies,
+        to_field_name="code",
+        field_name="study_memberships__study",
+        help_text="Study code, e.g. icsr-2015: the defectors on its case list (the study counted them).",
     )
     reported_precision = filters.MultipleChoiceFilter(
         choices=Precision.choices,
@@ -107,7 +119,7 @@ class DefectorFilterSet(filters.FilterSet):
 
     @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_study(self, queryset, name, value):
-        return queryset.in_window(value.window_start, value.window_end).excluding_synthetic()
+        return value.meeting_criteria(queryset)
 
     @extend_schema_field(OpenApiTypes.STR)  # a code or name; documents the API parameter
     def filter_narrative_all(self, queryset, name, value):
@@ -135,7 +147,9 @@ QUOTE_DEFECTOR_FILTERS = (
     "reported_before",
     "reported_precision",
     "provenance",
+    "provenance_not",
     "study",
+    "member_of",
 )
 
 

@@ -4,6 +4,17 @@ with no country falls under ``unknown``.
 
 ``western_europe_australia`` is the grouping The New York Times used for the
 ICSR 2015 study ("nine of them from Western Europe and Australia").
+
+``middle_east`` is the Levant (Syria, Lebanon, Jordan, Israel, Palestine),
+Iraq, the Arabian Peninsula (Saudi Arabia, Yemen, Oman, the UAE, Qatar,
+Bahrain, Kuwait), Turkey and Iran: the usual core of the term in English-
+language news. It leaves out North Africa (Tunisia, Libya, Egypt, ...),
+which "MENA" would add: NPR's "about half of them are from the Middle East"
+(ICSR 2015) does not say which it means, so the report names this list and
+judges the wording against it.
+
+``western`` ("Western countries", NPR) is Western Europe, North America,
+Australia and New Zealand.
 """
 
 REGIONS: dict[str, tuple[str, list[str]]] = {
@@ -26,6 +37,7 @@ REGIONS: dict[str, tuple[str, list[str]]] = {
 # Groupings that published figures use but that are not regions of their own.
 COUNTRY_GROUPS: dict[str, tuple[str, list[str]]] = {
     "western_europe_australia": ("Western Europe and Australia", REGIONS["western_europe"][1] + ["AU"]),
+    "western": ("Western countries", REGIONS["western_europe"][1] + REGIONS["oceania"][1] + ["US", "CA"]),
 }
 
 OTHER = "other"

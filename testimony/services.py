@@ -8,8 +8,10 @@ the request (simple_history's middleware; DRF sets the token's user on it).
 
 from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.module_loading import import_string
 
 from .models import Defector, Outlet, Quote, Source
 
@@ -72,3 +74,11 @@ def outlet_save(*, outlet: Outlet) -> Outlet:
     outlet.full_clean()
     outlet.save()
     return outlet
+
+
+def case_warnings(defectors) -> list[str]:
+    """What the apps above testimony have to say about these saved cases (e.g. "not counted
+    in ICSR 2015 as published"): the functions settings.TESTIMONY_CASE_WARNINGS names,
+    each taking the defectors and returning sentences. Named in settings, not imported,
+    because reports imports testimony (the layers in pyproject.toml)."""
+    return [warning for path in settings.TESTIMONY_CASE_WARNINGS for warning in import_string(path)(defectors)]

@@ -20,17 +20,20 @@ def test_study_change_page_shows_its_figures_inline(client, researcher):
     assert "share_2015_jan_aug_almost_60" in html
 
 
-def test_researcher_adds_a_study_with_a_figure_and_a_bad_measure_is_refused(client, researcher):
+def test_researcher_adds_a_study_with_a_figure_and_a_bad_selection_is_refused(client, researcher):
     client.force_login(researcher)
     data = {
         "code": "later-study",
         "title": "A later study",
         "window_start": "2016-01-01",
         "window_end": "2016-12-31",
+        "memberships-TOTAL_FORMS": "0",
+        "memberships-INITIAL_FORMS": "0",
         "figures-TOTAL_FORMS": "1",
         "figures-INITIAL_FORMS": "0",
         "figures-0-key": "total_defectors",
-        "figures-0-measure": "total_defectors_typo",
+        "figures-0-aggregate": "count",
+        "figures-0-selection": "countryy=SY",
         "figures-0-kind": "count",
         "figures-0-value": "12",
         "figures-0-qualifier": "exact",
@@ -39,10 +42,10 @@ def test_researcher_adds_a_study_with_a_figure_and_a_bad_measure_is_refused(clie
     }
     response = client.post(reverse("admin:reports_study_add"), data)
     assert response.status_code == 200
-    assert "Unknown measure" in response.content.decode()
+    assert "Unknown filter countryy" in response.content.decode()
     assert not Study.objects.filter(code="later-study").exists()
 
-    data["figures-0-measure"] = "total_defectors"
+    data["figures-0-selection"] = "country=SY"
     response = client.post(reverse("admin:reports_study_add"), data)
     assert response.status_code == 302
-    assert Study.objects.get(code="later-study").figures.get().measure == "total_defectors"
+    assert Study.objects.get(code="later-study").figures.get().selection == "country=SY"

@@ -12,7 +12,7 @@ from tests.factories import DefectorFactory, QuoteFactory, TagFactory
 
 pytestmark = pytest.mark.django_db
 
-REPORT_QUERIES = 8  # figures, codebook, summary, by country, by month, by year, 2 per narrative
+REPORT_QUERIES = 9  # figures, codebook, case list size, summary, by country, by month, by year, 2 per narrative
 
 
 def quoted(defector, *codes):

@@ -96,9 +96,13 @@ def test_study_list(client, icsr_study):
 
 def test_report_page_takes_a_constant_number_of_queries(client, icsr_study, django_assert_num_queries):
     url = reverse("reports:study-report", args=["icsr-2015"])
-    with django_assert_num_queries(11):  # the study, the report's 8, the tag rule and codebook versions
+    # The study, the report's 9 (as published), the side panel's 5 facet counts, and the
+    # notice of the tags counted: the scope's case list, the study's tag rule, the codebook versions.
+    with django_assert_num_queries(18):
         client.get(url)
-    # and one to validate the narrative filter, one for the access log's row (a subset, anonymously),
-    # two for the study's tag rule and the codebook versions its tags were coded under
-    with django_assert_num_queries(13):
+    # One to validate the narrative filter, and each facet but the narrative's validates it again;
+    # one for the access log's row (a subset, anonymously).
+    with django_assert_num_queries(24):
         client.get(url, {"narrative": "brutality", "sex": "male"})
+    with django_assert_num_queries(21):  # today: and 3 for the differences from as published
+        client.get(url, {"scope": "today"})
