@@ -36,9 +36,13 @@ from .imports.columns import (
     SOURCE_COLUMNS,
     format_partial_date,
 )
+from .imports.memberships import STUDIES, study_codes
 from .models import Defector, Quote
 
-__all__ = ["COLUMNS", "CONTRACT_COLUMNS", "format_partial_date", "stream_csv", "write_csv", "write_json"]
+# The columns an export writes: the column table's, then the case lists (memberships.py).
+HEADER = [*COLUMNS, STUDIES]
+
+__all__ = ["COLUMNS", "CONTRACT_COLUMNS", "HEADER", "format_partial_date", "stream_csv", "write_csv", "write_json"]
 
 
 def prefetched(defectors):
@@ -49,7 +53,9 @@ def prefetched(defectors):
             queryset=Tag.objects.select_related("narrative").order_by("narrative__display_order", "narrative__code"),
         )
     )
-    return defectors.prefetch_related(Prefetch("quotes", queryset=quotes.order_by("id")), "sources__outlet")
+    return defectors.prefetch_related(
+        Prefetch("quotes", queryset=quotes.order_by("id")), "sources__outlet", "study_memberships__study"
+    )
 
 
 def source_columns(source) -> dict:
@@ -60,6 +66,7 @@ def source_columns(source) -> dict:
 
 def defector_rows(defector: Defector) -> Iterator[dict]:
     base = {column.name: column.export(defector) for column in DEFECTOR_COLUMNS}
+    base[STUDIES] = study_codes(defector)
     empty_quote = dict.fromkeys((column.name for column in QUOTE_COLUMNS), "")
     quoted_sources = set()
     for quote in defector.quotes.all():
@@ -98,8 +105,8 @@ class LongFormWriter:
     unquoted ``\r`` for the end of a line."""
 
     def __init__(self, out):
-        self.plain = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        self.quoted = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self.plain = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n")
+        self.quoted = csv.DictWriter(out, fieldnames=HEADER, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def writeheader(self):
         return self.plain.writeheader()
@@ -194,6 +201,7 @@ def defector_document(defector: Defector) -> dict:
         "notes": defector.notes,
     }
     with_table_fields(document, defector, DEFECTOR_COLUMNS)
+    document[STUDIES] = sorted(m.study.code for m in defector.study_memberships.all())
     document["sources"] = [source_document(source, quotes_by_source.get(pk, [])) for pk, source in sources.items()]
     return document
 

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from .cells import unprotect_formula
 from .columns import BY_NAME, COLUMNS, CONTRACT_COLUMNS
+from .memberships import STUDIES
 from .result import RowError
 
 # What strict UTF-8 decoding never yields: the surrogates that stand for bytes
@@ -36,8 +37,10 @@ def check_header(columns: list[str]) -> list[RowError]:
         if column in seen:
             errors.append(RowError(1, column, "appears twice in the header"))
         seen.add(column)
-        if column not in BY_NAME:
-            errors.append(RowError(1, column or "(empty)", "is not a column of the long form", ", ".join(COLUMNS)))
+        if column not in BY_NAME and column != STUDIES:
+            errors.append(
+                RowError(1, column or "(empty)", "is not a column of the long form", ", ".join([*COLUMNS, STUDIES]))
+            )
     missing = [c for c in CONTRACT_COLUMNS if c not in seen]
     if missing:
         errors.append(

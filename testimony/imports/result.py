@@ -50,6 +50,9 @@ class ImportResult:
     # Seconds per phase of this import (the PostgreSQL path times its phases;
     # bench/bench_import.py prints them).
     timings: dict[str, float] = field(default_factory=dict)
+    # What the apps above testimony say about the written cases (testimony.services.case_warnings),
+    # e.g. a case that meets a frozen study's criteria without being on its case list.
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

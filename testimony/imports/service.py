@@ -29,8 +29,11 @@ from django.db import DatabaseError, transaction
 
 from narratives.models import Narrative
 
+from ..models import Defector
+from ..services import case_warnings
 from . import portable, postgres
 from .cases import Writer
+from .memberships import read_memberships, write_memberships
 from .reader import RowSource
 from .result import ImportResult, RowError
 
@@ -67,6 +70,9 @@ def defector_import(
     change_reason = change_reason[:100]  # simple_history's column width
     source = RowSource(rows)
     narrative_codes = list(Narrative.objects.order_by("display_order", "code").values_list("code", flat=True))
+    memberships = read_memberships(source, result.errors)
+    if result.errors:
+        return result
     if on_postgres:
 
         def write(batches: Writer) -> None:
@@ -87,6 +93,8 @@ def defector_import(
     try:
         with transaction.atomic():
             write(batches)
+            if not result.errors:
+                finish(memberships, result)
             if result.errors or dry_run:
                 transaction.set_rollback(True)
             committing = time.perf_counter()
@@ -97,3 +105,13 @@ def defector_import(
     if result.errors:
         result.forget_counts()
     return result
+
+
+def finish(memberships, result: ImportResult) -> None:
+    """After the writer, in its transaction: the case lists of the ``studies`` column,
+    then what the apps above say about the written cases (a dry run shows it too)."""
+    if memberships is not None:
+        write_memberships(memberships)
+    written = [case_id for outcome in ("created", "updated") for case_id in result.case_ids[outcome]]
+    if written:
+        result.warnings = case_warnings(Defector.objects.filter(case_id__in=written))

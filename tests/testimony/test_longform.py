@@ -4,7 +4,7 @@ import io
 import pytest
 
 from narratives.models import Narrative
-from testimony.longform import COLUMNS, write_csv
+from testimony.longform import HEADER, write_csv
 from testimony.models import Defector
 from tests.factories import DefectorFactory, QuoteFactory, SourceFactory, TagFactory
 
@@ -29,7 +29,7 @@ def test_one_row_per_quote_plus_unquoted_sources_and_bare_defectors(django_asser
     with django_assert_max_num_queries(8):
         rows = export(Defector.objects.order_by("case_id"))
 
-    assert list(rows[0]) == COLUMNS
+    assert list(rows[0]) == HEADER
     assert [(r["case_id"], r["source_title"], r["quote"]) for r in rows] == [
         ("A-1", quote.source.title, 'He said, "no",\nand left.'),
         ("A-1", "Unquoted article", ""),

@@ -58,3 +58,5 @@ class Command(BaseCommand):
             raise SystemExit(1)
         prefix = "Dry run, nothing written: " if dry_run else "Imported: "
         self.stdout.write(prefix + result.summary())
+        for warning in result.warnings:
+            self.stderr.write(f"warning: {warning}")

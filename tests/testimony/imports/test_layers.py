@@ -12,6 +12,7 @@ LAYERS = [
     "result",
     "cells",
     "columns",
+    "memberships",
     "reader",
     "rows",
     "conflicts",
