@@ -149,7 +149,12 @@ class NewDefectorForm(forms.ModelForm):
         if hasattr(errors, "error_dict"):
             for moved in ("reported_on", "reported_precision"):
                 if moved in errors.error_dict:
-                    errors.error_dict.setdefault("reported", []).extend(errors.error_dict.pop(moved))
+                    messages = errors.error_dict.pop(moved)
+                    # A date that did not parse leaves the precision without a date: say only the first.
+                    if "reported" not in self.errors:
+                        errors.error_dict.setdefault("reported", []).extend(messages)
+            if not errors.error_dict:
+                return
         super()._update_errors(errors)
 
 
