@@ -179,7 +179,8 @@ class QuoteEntryForm(forms.ModelForm):
 
 class BaseQuoteFormSet(forms.BaseFormSet):
     def get_form_kwargs(self, index):
-        return {"use_required_attribute": False}
+        # Browsers would refuse to submit an empty extra quote; empty quotes are left out instead.
+        return {**super().get_form_kwargs(index), "use_required_attribute": False}
 
 
 QuoteFormSet = formset_factory(QuoteEntryForm, formset=BaseQuoteFormSet, extra=1, max_num=50, validate_max=True)

@@ -27,6 +27,8 @@ from .models import Defector, Outlet, Quote, Source
 
 PAGE_SIZES = (25, 50, 100, 200)
 QUOTE_PREFIX = "quotes"
+BOTH_SOURCES = "Choose an existing source or fill in a new one, not both."
+BOTH_DEFECTORS = "Give an existing case ID or fill in a new case, not both."
 DEFAULT_PAGE_SIZE = 50
 
 # The table's columns: (label, ordering field of DefectorFilterSet or None when the
@@ -289,7 +291,12 @@ class CaseEntryView(UserPassesTestMixin, View):
                 initial={"case_id": selectors.case_id_suggestion()},
                 use_required_attribute=False,
             ),
-            "quote_formset": QuoteFormSet(data, prefix=QUOTE_PREFIX),
+            # Quotes are in the source's language unless said otherwise.
+            "quote_formset": QuoteFormSet(
+                data,
+                prefix=QUOTE_PREFIX,
+                form_kwargs={"initial": {"language": fixed_source.language}} if fixed_source else {},
+            ),
             "errors": [],
         }
 
@@ -299,6 +306,10 @@ class CaseEntryView(UserPassesTestMixin, View):
         an existing source is chosen) are not validated."""
         ok = forms_["source_form"].is_valid()
         source = forms_["source_form"].cleaned_data.get("source") if ok else None
+        # The new source's fields are absent once the source is fixed; its language select alone says nothing.
+        if source is not None and set(forms_["new_source_form"].changed_data) - {"language"}:
+            forms_["source_form"].add_error("source", BOTH_SOURCES)
+            ok = False
         if ok and source is None:
             ok = forms_["new_source_form"].is_valid()
             if ok:
@@ -307,6 +318,10 @@ class CaseEntryView(UserPassesTestMixin, View):
         existing_ok = forms_["existing_form"].is_valid()
         defector = forms_["existing_form"].cleaned_data.get("existing_case_id") if existing_ok else None
         ok = ok and existing_ok
+        # The suggested case ID may have moved on since the page was shown: it alone is no new case.
+        if defector is not None and set(forms_["defector_form"].changed_data) - {"case_id"}:
+            forms_["existing_form"].add_error("existing_case_id", BOTH_DEFECTORS)
+            ok = False
         if existing_ok and defector is None:
             defector_ok = forms_["defector_form"].is_valid()
             ok = ok and defector_ok

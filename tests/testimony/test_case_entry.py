@@ -56,6 +56,20 @@ def entry_data(**overrides):
     return data
 
 
+# The new-case fields as the page submits them when left alone.
+UNTOUCHED_NEW_CASE = {
+    "defector-case_id": "",
+    "defector-name": "",
+    "defector-sex": "unknown",
+    "defector-country": "",
+    "defector-reported": "",
+    "defector-role": "unknown",
+    "defector-status": "unknown",
+    "defector-visibility": "public",
+    "defector-provenance": "published",
+}
+
+
 def counts():
     return Outlet.objects.count(), Source.objects.count(), Defector.objects.count(), Quote.objects.count()
 
@@ -91,7 +105,7 @@ def test_the_page_after_saving_keeps_the_source_and_suggests_the_next_case_id(cl
     source = Source.objects.get()
     data = entry_data(**{"source-source": str(source.pk), "defector-case_id": "ENTRY-002", "quotes-TOTAL_FORMS": "1"})
     for key in [k for k in data if k.startswith("new_source-")]:
-        data[key] = ""
+        del data[key]  # not on the page once the source is fixed
     response = client.post(f"{URL}?source={source.pk}", data)
     assert response.status_code == 302
     assert counts() == (1, 1, 2, 3)
@@ -111,7 +125,7 @@ def test_quotes_added_to_an_existing_case_keep_its_other_sources(client, researc
     defector = DefectorFactory(case_id="OLD-7")
     defector.sources.add(earlier)
     client.force_login(researcher)
-    response = client.post(URL, entry_data(**{"existing-existing_case_id": "old-7", "defector-case_id": ""}))
+    response = client.post(URL, entry_data(**{"existing-existing_case_id": "old-7", **UNTOUCHED_NEW_CASE}))
     assert response.status_code == 302
     new = Source.objects.get(url="https://aawsat.example/defectors")
     assert set(defector.sources.all()) == {earlier, new}
@@ -265,3 +279,35 @@ def test_the_page_reads_in_a_fixed_number_of_queries(client, researcher, django_
         response = client.get(f"{URL}?source={source.pk}")
     assert response.status_code == 200
     assert reverse("testimony:case-entry") == URL
+
+
+def test_an_existing_source_and_a_new_one_together_is_an_error(client, researcher):
+    source = SourceFactory()
+    client.force_login(researcher)
+    response = client.post(URL, entry_data(**{"source-source": str(source.pk)}))
+    assert response.status_code == 400
+    assert "Choose an existing source or fill in a new one, not both." in response.content.decode()
+    assert counts() == (1, 1, 0, 0)
+
+
+def test_an_existing_case_and_a_new_one_together_is_an_error(client, researcher):
+    DefectorFactory(case_id="OLD-7")
+    client.force_login(researcher)
+    response = client.post(URL, entry_data(**{"existing-existing_case_id": "OLD-7"}))
+    assert response.status_code == 400
+    assert "Give an existing case ID or fill in a new case, not both." in response.content.decode()
+    assert counts() == (0, 0, 1, 0)
+
+
+def test_quotes_default_to_the_fixed_sources_language(client, researcher):
+    source = SourceFactory(language="ar")
+    client.force_login(researcher)
+    response = client.get(f"{URL}?source={source.pk}")
+    assert response.context["quote_formset"].forms[0]["language"].value() == "ar"
+
+
+def test_the_entry_page_is_in_the_navigation_of_researchers_only(client, researcher, analyst):
+    client.force_login(analyst)
+    assert 'href="/entry/"' not in client.get("/").content.decode()
+    client.force_login(researcher)
+    assert 'href="/entry/">Enter a case</a>' in client.get("/").content.decode()
