@@ -249,11 +249,12 @@ class CaseEntryView(UserPassesTestMixin, View):
             # Without JavaScript: show the same entries with one more empty quote, save nothing.
             data = data.copy()
             total = f"{QUOTE_PREFIX}-TOTAL_FORMS"
-            data[total] = str(int(data.get(total) or 0) + 1) if (data.get(total) or "0").isdigit() else "1"
+            shown = int(data[total]) if data.get(total, "").isdigit() else 0
+            data[total] = str(min(shown + 1, QuoteFormSet.max_num))
             forms_ = self.build_forms(data=data, fixed_source=fixed_source)
             return self.render(forms_, fixed_source=fixed_source)
         forms_ = self.build_forms(data=data, fixed_source=fixed_source)
-        entry = self.valid_entry(forms_, fixed_source)
+        entry = self.valid_entry(forms_)
         if entry is None:
             return self.render(forms_, fixed_source=fixed_source, status=400)
         source, defector, quotes = entry
@@ -300,7 +301,7 @@ class CaseEntryView(UserPassesTestMixin, View):
             "errors": [],
         }
 
-    def valid_entry(self, forms_, fixed_source):
+    def valid_entry(self, forms_):
         """(source, defector, quotes) when every part the entry uses is valid, else None
         (each form then carries its errors). Parts not used (the new-source fields when
         an existing source is chosen) are not validated."""

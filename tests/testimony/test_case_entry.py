@@ -311,3 +311,19 @@ def test_the_entry_page_is_in_the_navigation_of_researchers_only(client, researc
     assert 'href="/entry/"' not in client.get("/").content.decode()
     client.force_login(researcher)
     assert 'href="/entry/">Enter a case</a>' in client.get("/").content.decode()
+
+
+@pytest.mark.parametrize("total, shown", [("999999", 50), ("x", 1), ("49", 50)])
+def test_add_another_quote_stops_at_fifty_quotes(client, researcher, total, shown):
+    client.force_login(researcher)
+    response = client.post(URL, {**entry_data(**{"quotes-TOTAL_FORMS": total}), "add_quote": "1"})
+    assert response.status_code == 200
+    assert len(response.context["quote_formset"].forms) == shown
+
+
+def test_a_tampered_quote_count_is_an_error_not_a_save(client, researcher):
+    client.force_login(researcher)
+    response = client.post(URL, entry_data(**{"quotes-TOTAL_FORMS": "many"}))
+    assert response.status_code == 400
+    assert "ManagementForm data is missing or has been tampered with" in response.content.decode()
+    assert counts() == (0, 0, 0, 0)
