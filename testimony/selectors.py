@@ -6,6 +6,7 @@ Everything here starts from ``Defector.objects.visible_to(user)`` and the one
 defectors a query string means.
 """
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -248,3 +249,26 @@ def attach_narrative_codes(defectors) -> None:
         codes[defector_id].append(code)
     for defector in defectors:
         defector.narrative_codes = codes[defector.pk]
+
+
+CASE_NUMBER_RE = re.compile(r"^(.*?)(\d+)$")
+
+
+def case_id_suggestion() -> str:
+    """The case ID after the most recently entered one's series: ``ICSR15-058`` -> ``ICSR15-059``,
+    numbered past the largest ID of that prefix (counting restricted cases, which the
+    suggestion must not clash with) and padded to the same width. Empty when no case
+    ends in a number."""
+    latest = Defector.objects.order_by("-created_at", "-pk").values_list("case_id", flat=True)
+    match = next((m for m in map(CASE_NUMBER_RE.match, latest[:20]) if m), None)
+    if match is None:
+        return ""
+    prefix, digits = match.groups()
+    numbers = [
+        int(m.group(2))
+        for m in map(
+            CASE_NUMBER_RE.match, Defector.objects.filter(case_id__istartswith=prefix).values_list("case_id", flat=True)
+        )
+        if m and m.group(1).lower() == prefix.lower()
+    ]
+    return f"{prefix}{max(numbers) + 1:0{len(digits)}d}"

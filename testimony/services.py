@@ -7,11 +7,14 @@ the request (simple_history's middleware; DRF sets the token's user on it).
 """
 
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.module_loading import import_string
+
+from narratives.services import quote_set_narratives
 
 from .models import Defector, Outlet, Quote, Source
 
@@ -82,3 +85,39 @@ def case_warnings(defectors) -> list[str]:
     each taking the defectors and returning sentences. Named in settings, not imported,
     because reports imports testimony (the layers in pyproject.toml)."""
     return [warning for path in settings.TESTIMONY_CASE_WARNINGS for warning in import_string(path)(defectors)]
+
+
+@dataclass
+class QuoteEntry:
+    """One quote of a case entry, before it has its defector and source."""
+
+    quote: Quote
+    narratives: list = field(default_factory=list)
+
+
+@transaction.atomic
+def case_entry_save(
+    *, source: Source, defector: Defector, quotes: Iterable[QuoteEntry], coder=None
+) -> tuple[Defector, list[Quote]]:
+    """Save one article's case in one transaction (the entry page, /entry/): the source
+    (and its outlet) if new, the defector (new, or an existing one gaining the source)
+    and every quote from that source with its narratives tagged by ``coder``.
+
+    Each record goes through its own service, as from the admin and the importer;
+    a ValidationError from any of them undoes all the others.
+    """
+    if source.outlet.pk is None:
+        # Assigning again copies the new primary key to source.outlet_id, which full_clean checks.
+        source.outlet = outlet_save(outlet=source.outlet)
+    if source.pk is None:
+        source_save(source=source)
+    kept = list(defector.sources.all()) if defector.pk else []
+    defector_save(defector=defector, sources=[*kept, source])
+    saved = []
+    for entry in quotes:
+        entry.quote.defector = defector
+        entry.quote.source = source
+        quote = quote_save(quote=entry.quote)
+        quote_set_narratives(quote=quote, narratives=entry.narratives, coder=coder)
+        saved.append(quote)
+    return defector, saved

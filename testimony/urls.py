@@ -6,6 +6,7 @@ app_name = "testimony"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("entry/", views.CaseEntryView.as_view(), name="case-entry"),
     path("defectors/", views.DefectorListView.as_view(), name="defector-list"),
     # Before the <case_id> route, which would otherwise take "export.csv" for a case.
     path("defectors/export.csv", views.DefectorExportView.as_view(), name="defector-export"),

@@ -1,9 +1,15 @@
 """The analysts' pages: home, the filtered defector list with its CSV export, and one defector."""
 
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.mixins import UserPassesTestMixin
+from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Count
 from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -13,12 +19,17 @@ from audit.models import Action
 from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
-from . import selectors
+from . import selectors, services
 from .filters import DefectorFilterSet
+from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
 
 PAGE_SIZES = (25, 50, 100, 200)
+CASE_SUGGESTIONS = 500  # existing cases offered on the entry page's case ID field
+QUOTE_PREFIX = "quotes"
+BOTH_SOURCES = "Choose an existing source or fill in a new one, not both."
+BOTH_DEFECTORS = "Give an existing case ID or fill in a new case, not both."
 DEFAULT_PAGE_SIZE = 50
 
 # The table's columns: (label, ordering field of DefectorFilterSet or None when the
@@ -206,3 +217,147 @@ class DefectorDetailView(BrowseRequiredMixin, DetailView):
         if context["show_identity"]:
             record_identity_view(request=self.request, defectors=[self.object])
         return context
+
+
+class CaseEntryView(UserPassesTestMixin, View):
+    """One newspaper article on one page (/entry/): its source chosen or created once,
+    then the defector (new or existing) and any number of its quotes from that source,
+    saved together by ``services.case_entry_save`` or not at all.
+
+    Works without JavaScript: "Add another quote" is a submit button that redisplays
+    the form with one more quote; static/testimony/case_entry.js only adds it in place.
+    """
+
+    template_name = "testimony/case_entry.html"
+    permissions = ("testimony.add_defector", "testimony.add_source", "testimony.add_quote")
+
+    def test_func(self):
+        user = self.request.user
+        return user.is_authenticated and user.is_staff and user.has_perms(self.permissions)
+
+    def get_permission_denied_message(self):
+        return "Entering cases needs a researcher's account."
+
+    def get(self, request):
+        fixed_source = self.fixed_source()
+        forms_ = self.build_forms(data=None, fixed_source=fixed_source)
+        return self.render(forms_, fixed_source=fixed_source)
+
+    def post(self, request):
+        fixed_source = self.fixed_source()
+        data = request.POST
+        if "add_quote" in data:
+            # Without JavaScript: show the same entries with one more empty quote, save nothing.
+            data = data.copy()
+            total = f"{QUOTE_PREFIX}-TOTAL_FORMS"
+            shown = int(data[total]) if data.get(total, "").isdigit() else 0
+            data[total] = str(min(shown + 1, QuoteFormSet.max_num))
+            forms_ = self.build_forms(data=data, fixed_source=fixed_source)
+            return self.render(forms_, fixed_source=fixed_source)
+        forms_ = self.build_forms(data=data, fixed_source=fixed_source)
+        entry = self.valid_entry(forms_)
+        if entry is None:
+            return self.render(forms_, fixed_source=fixed_source, status=400)
+        source, defector, quotes = entry
+        try:
+            defector, saved = services.case_entry_save(
+                source=source, defector=defector, quotes=quotes, coder=request.user
+            )
+        except ValidationError as error:
+            forms_["errors"] = error.messages
+            return self.render(forms_, fixed_source=fixed_source, status=400)
+        messages.success(
+            request,
+            f"Saved case {defector.case_id} with {len(saved)} quote{'s' if len(saved) != 1 else ''} "
+            f"from \u201c{source.title}\u201d. Enter another case from this source below.",
+        )
+        return redirect(
+            f"{reverse('testimony:case-entry')}?{urlencode({'source': source.pk, 'saved': defector.case_id})}"
+        )
+
+    def fixed_source(self):
+        raw = self.request.GET.get("source", "")
+        return Source.objects.select_related("outlet").filter(pk=raw).first() if raw.isdigit() else None
+
+    def build_forms(self, *, data, fixed_source):
+        user = self.request.user
+        source_initial = {"source": fixed_source.pk} if fixed_source else {}
+        return {
+            "source_form": SourceChoiceForm(data, prefix="source", initial=source_initial),
+            "new_source_form": NewSourceForm(data, prefix="new_source", use_required_attribute=False),
+            "existing_form": ExistingDefectorForm(data, prefix="existing", defectors=Defector.objects.visible_to(user)),
+            "defector_form": NewDefectorForm(
+                data,
+                prefix="defector",
+                user=user,
+                initial={"case_id": selectors.case_id_suggestion()},
+                use_required_attribute=False,
+            ),
+            # Quotes are in the source's language unless said otherwise.
+            "quote_formset": QuoteFormSet(
+                data,
+                prefix=QUOTE_PREFIX,
+                form_kwargs={"initial": {"language": fixed_source.language}} if fixed_source else {},
+            ),
+            "errors": [],
+        }
+
+    def valid_entry(self, forms_):
+        """(source, defector, quotes) when every part the entry uses is valid, else None
+        (each form then carries its errors). Parts not used (the new-source fields when
+        an existing source is chosen) are not validated."""
+        ok = forms_["source_form"].is_valid()
+        source = forms_["source_form"].cleaned_data.get("source") if ok else None
+        # The new source's fields are absent once the source is fixed; its language select alone says nothing.
+        if source is not None and set(forms_["new_source_form"].changed_data) - {"language"}:
+            forms_["source_form"].add_error("source", BOTH_SOURCES)
+            ok = False
+        if ok and source is None:
+            ok = forms_["new_source_form"].is_valid()
+            if ok:
+                source = forms_["new_source_form"].save(commit=False)
+                source.outlet = forms_["new_source_form"].outlet()
+        existing_ok = forms_["existing_form"].is_valid()
+        defector = forms_["existing_form"].cleaned_data.get("existing_case_id") if existing_ok else None
+        ok = ok and existing_ok
+        # The suggested case ID may have moved on since the page was shown: it alone is no new case.
+        if defector is not None and set(forms_["defector_form"].changed_data) - {"case_id"}:
+            forms_["existing_form"].add_error("existing_case_id", BOTH_DEFECTORS)
+            ok = False
+        if existing_ok and defector is None:
+            defector_ok = forms_["defector_form"].is_valid()
+            ok = ok and defector_ok
+            if defector_ok:
+                defector = forms_["defector_form"].save(commit=False)
+        formset = forms_["quote_formset"]
+        ok = formset.is_valid() and ok
+        if not ok:
+            return None
+        quotes = [
+            services.QuoteEntry(quote=form.save(commit=False), narratives=list(form.cleaned_data["narratives"]))
+            for form in formset.forms
+            if form.has_changed()
+        ]
+        return source, defector, quotes
+
+    def possible_duplicates(self, forms_):
+        """Where duplicate detection plugs in: the defectors this entry may repeat (shown
+        as a linked list above the form), or None. Not done here (see the README)."""
+        return None
+
+    def render(self, forms_, *, fixed_source, status=200):
+        user = self.request.user
+        visible = Defector.objects.visible_to(user)
+        saved_case = self.request.GET.get("saved", "")
+        context = {
+            **forms_,
+            "fixed_source": fixed_source,
+            "outlet_names": Outlet.objects.values_list("name", flat=True),
+            # Suggestions only (any visible case ID typed is accepted): the latest entered, so that
+            # the page stays small on a database of 100,000 cases.
+            "cases": visible.order_by("-created_at", "-pk").values_list("case_id", "name")[:CASE_SUGGESTIONS],
+            "saved_defector": visible.filter(case_id=saved_case).first() if saved_case else None,
+            "shows_identity": can_view_identity(user),
+            "possible_duplicates": self.possible_duplicates(forms_),
+        }
+        return render(self.request, self.template_name, context, status=status)

@@ -497,7 +497,7 @@ def test_without_public_read_visitors_get_the_login_page(client, settings, datas
 def test_login_page_renders_a_labelled_form(client, db):
     body = client.get("/accounts/login/?next=/defectors/").content.decode()
     assert '<label for="id_username">' in body and '<label for="id_password">' in body
-    assert "Please log in to see this page." in body
+    assert "After logging in you return to <code>/defectors/</code>." in body
 
 
 # --- home ---
