@@ -17,6 +17,7 @@
 Both runs together take about 2 x LOADTEST_SECONDS (30) of load.
 """
 
+import functools
 import json
 import os
 import shlex
@@ -44,6 +45,7 @@ SECONDS = int(os.environ.get("LOADTEST_SECONDS", "30"))
 WORKERS = os.environ.get("LOADTEST_WORKERS", "3")
 THREADS = os.environ.get("LOADTEST_THREADS", "4")
 PORTS = range(8411, 8420)
+print = functools.partial(print, flush=True)  # noqa: A001 (progress shows while it runs)
 
 
 def connect(url, dbname=None, timeout=2):
@@ -122,7 +124,6 @@ def production_env(url):
 
 def serve(url, log):
     env = production_env(url)
-    subprocess.run([BIN / "python", "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     port = free_port()
     server = subprocess.Popen(
         [BIN / "gunicorn", "config.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", WORKERS,
@@ -153,6 +154,9 @@ def run_locust(base, workdir, label):
 
     with open(Path(workdir) / f"{label}_stats.csv") as stats:
         rows = list(csv.DictReader(stats))
+    with open(Path(workdir) / f"{label}_failures.csv") as failures:
+        for row in csv.DictReader(failures):
+            print(f"  locust failure: {row['Occurrences']} x {row['Name']}: {row['Error'][:120]}")
     return rows, json.loads(status_file.read_text())
 
 
@@ -255,13 +259,19 @@ def restart_run(workdir, log):
 
 
 def main():
+    print("collectstatic (whitenoise's manifest, as DEBUG=0 needs) ...")
+    env = production_env(URL)
+    subprocess.run([BIN / "python", "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
     with tempfile.TemporaryDirectory(prefix="loadtest-") as workdir, open(Path(workdir) / "gunicorn.log", "w+") as log:
         steady_run(workdir, log)
         restart_run(workdir, log)
         log.seek(0)
-        errors = [line for line in log if " ERROR " in line or "Traceback" in line]
-        print(f"\ngunicorn log: {len(errors)} ERROR/Traceback lines")
-        for line in errors[:10]:
+        lines = log.readlines()
+        outages = sum("Service Unavailable" in line for line in lines)
+        internal = [line for line in lines if "Internal Server Error" in line]
+        gunicorn = [line for line in lines if "WORKER TIMEOUT" in line or "CRITICAL" in line]
+        print(f"\ngunicorn log: {outages} lines for 503s, {len(internal)} for 500s, {len(gunicorn)} worker timeouts")
+        for line in (internal + gunicorn)[:10]:
             print("  " + line.rstrip())
 
 
