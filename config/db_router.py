@@ -68,16 +68,28 @@ def may_read_replica(request) -> bool:
     return until <= time.time()
 
 
+def reading_from(alias, chunks):
+    _read_from.set(alias)
+    try:
+        yield from chunks
+    finally:
+        _read_from.set(PRIMARY)
+
+
 class ReplicaReadsMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        token = _read_from.set(REPLICA if may_read_replica(request) else PRIMARY)
+        alias = REPLICA if may_read_replica(request) else PRIMARY
+        token = _read_from.set(alias)
         try:
             response = self.get_response(request)
         finally:
             _read_from.reset(token)
+        if response.streaming and alias == REPLICA:
+            # A streamed export runs its queries after this returns, as the server sends it.
+            response.streaming_content = reading_from(REPLICA, response.streaming_content)
         if replica_configured() and request.method not in SAFE_METHODS:
             seconds = settings.DATABASE_READ_YOUR_WRITES_SECONDS
             response.set_cookie(

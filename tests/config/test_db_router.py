@@ -42,6 +42,20 @@ def test_list_and_detail_read_from_the_replica(client, researcher, with_replica)
     assert on_replica > 0 and on_primary == 0
 
 
+def test_a_streamed_export_reads_the_replica_while_it_streams(client, researcher, with_replica):
+    DefectorFactory(case_id="REPLICA-3")
+    client.force_login(researcher)
+    response = client.get("/defectors/export.csv")
+    assert response.streaming
+    with (
+        CaptureQueriesContext(connections["default"]) as primary,
+        CaptureQueriesContext(connections["replica"]) as replica,
+    ):
+        body = b"".join(response.streaming_content).decode()
+    assert "REPLICA-3" in body
+    assert len(replica) > 0 and len(primary) == 0
+
+
 def test_after_a_write_that_browser_reads_from_the_primary(client, researcher, with_replica, settings):
     DefectorFactory(case_id="REPLICA-2")
     # Logging in writes (the session, last_login): the response pins this browser to the primary.
