@@ -309,10 +309,11 @@ AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Sessions end after 8 hours of login; in production also when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60
-# Sessions in the shared cache and the database: read from the cache, written
-# to both, so a Redis flush or restart signs nobody out and any app server
-# finds any session.
-SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+# With a shared cache, sessions are read from it and written to it and to the
+# database, so a Redis flush or restart signs nobody out. Without one they stay
+# in the database only: a per-process cache would let the other workers accept
+# a session for a while after its logout.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG
