@@ -9,7 +9,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PIP_FLAGS := --quiet --disable-pip-version-check
 
-.PHONY: run test lint format bench install browsers serve-prod clean backup restore
+.PHONY: run test lint format bench loadtest install browsers serve-prod clean backup restore
 
 # Rebuilt only when the requirements change, so a second `make run` is quick.
 $(VENV)/.installed: requirements.txt requirements-dev.txt
@@ -41,6 +41,16 @@ bench: install
 	@for script in bench/bench_*.py; do \
 		echo "== $$script"; BENCH_DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) $$script || exit 1; \
 	done
+
+# Load test (bench/loadtest.py): locust on 127.0.0.1 against gunicorn (DEBUG=0) on a free port in 8411-8419,
+# 10 users for LOADTEST_SECONDS, then the same through a PostgreSQL restart of a THROWAWAY cluster
+# (LOADTEST_RESTART_URL / LOADTEST_RESTART_COMMAND; empty skips it). Never point these at the shared cluster.
+LOADTEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/testimony_load
+LOADTEST_RESTART_URL ?=
+LOADTEST_RESTART_COMMAND ?=
+loadtest: install
+	LOADTEST_DATABASE_URL=$(LOADTEST_DATABASE_URL) LOADTEST_RESTART_URL=$(LOADTEST_RESTART_URL) \
+		LOADTEST_RESTART_COMMAND="$(LOADTEST_RESTART_COMMAND)" $(PY) bench/loadtest.py
 
 # Production: DEBUG=0 with SECRET_KEY and ALLOWED_HOSTS set (README, "Security").
 # gunicorn serves the app, whitenoise the collected static files.

@@ -61,6 +61,19 @@ TESTIMONY_ADMIN_IMPORT_MAX_BYTES = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MA
 TESTIMONY_ADMIN_IMPORT_MAX_ROWS = int(os.environ.get("TESTIMONY_ADMIN_IMPORT_MAX_ROWS", "1000"))
 # Level of the project's own loggers (testimony, reports, accounts, ...), see LOGGING.
 LOG_LEVEL = os.environ.get("LOG_LEVEL", "INFO").strip().upper()
+# Several app servers (docs/scaling.md): one shared cache for API throttles,
+# login lockouts and sessions, e.g. redis://127.0.0.1:6379/3. Unset: each process
+# keeps its own in memory, which suits one `make run` process and the tests.
+CACHE_URL = os.environ.get("CACHE_URL", "").strip() or os.environ.get("REDIS_URL", "").strip()
+# A read replica (a streaming standby of DATABASE_URL): lists, reports and exports
+# read from it through config.db_router; writes and the reads of a user who has
+# just written go to the primary.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "").strip()
+# Seconds after a write during which that browser's reads stay on the primary, so
+# that a replica lagging behind never hides what the user has just saved.
+DATABASE_READ_YOUR_WRITES_SECONDS = int(os.environ.get("DATABASE_READ_YOUR_WRITES_SECONDS", "10"))
+# Retry-After on the 503 answered while the database cannot be reached (config.middleware).
+DATABASE_UNAVAILABLE_RETRY_AFTER = int(os.environ.get("DATABASE_UNAVAILABLE_RETRY_AFTER", "5"))
 CSRF_TRUSTED_ORIGINS = [o.strip() for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o.strip()]
 
 if DEBUG:
@@ -111,6 +124,10 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "config.middleware.ContentSecurityPolicyMiddleware",
     "config.middleware.RefuseNulMiddleware",
+    # A database that cannot be reached: a 503 with Retry-After (config/faults.py).
+    "config.faults.DatabaseUnavailableMiddleware",
+    # Which database this request reads: the replica for list/report GETs (config/db_router.py).
+    "config.db_router.ReplicaReadsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -146,7 +163,28 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Persistent connections checked before each request's first query
+# (CONN_HEALTH_CHECKS): after a database restart the first request of each
+# worker reconnects instead of failing on the dead connection.
+DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)}
+# The read replica (config/db_router.py). Without DATABASE_REPLICA_URL the alias is
+# the primary's settings and the router sends nothing to it (no second connection);
+# tests use the primary's test database under it, as a replica has the same rows.
+DATABASES["replica"] = dj_database_url.parse(
+    DATABASE_REPLICA_URL or DATABASE_URL, conn_max_age=60, conn_health_checks=True
+)
+DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+DATABASE_ROUTERS = ["config.db_router.PrimaryReplicaRouter"]
+# No ATOMIC_REQUESTS: every write already runs in one transaction of its service
+# (or of the admin's change view), so a database failing mid-request leaves it
+# either committed or rolled back and answered with a 503 (docs/scaling.md,
+# "Faults"); a request-wide transaction would also hold one open across whole
+# report pages and streamed exports.
+
+if CACHE_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 FORMS_URLFIELD_ASSUME_HTTPS = True  # Django 6 behaviour now, silences the transition warning
 
@@ -268,9 +306,17 @@ AXES_COOLOFF_TIME = datetime.timedelta(hours=1)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+# Lockouts are counted in the database (shared by every app server whatever the
+# cache); django-axes' default handler. Named so that it stays so.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
 
 # Sessions end after 8 hours of login; in production also when the browser closes.
 SESSION_COOKIE_AGE = 8 * 60 * 60
+# With a shared cache, sessions are read from it and written to it and to the
+# database, so a Redis flush or restart signs nobody out. Without one they stay
+# in the database only: a per-process cache would let the other workers accept
+# a session for a while after its logout.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if CACHE_URL else "django.contrib.sessions.backends.db"
 SESSION_EXPIRE_AT_BROWSER_CLOSE = not DEBUG
 SESSION_COOKIE_SECURE = not DEBUG
 CSRF_COOKIE_SECURE = not DEBUG

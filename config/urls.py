@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from config.faults import healthz
 from config.middleware import csp_override
 
 # Swagger UI (assets from drf-spectacular-sidecar, served by us: works offline)
@@ -21,7 +22,11 @@ DOCS_CSP = {
     "frame-ancestors": ["'none'"],
 }
 
+# A 503, not a 500, when the error was the database connection (config/faults.py).
+handler500 = "config.faults.server_error"
+
 urlpatterns = [
+    path("healthz", healthz, name="healthz"),
     path("", include("testimony.urls")),
     path("narratives/", include("narratives.urls")),
     path("reports/", include("reports.urls")),
