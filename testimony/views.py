@@ -14,6 +14,7 @@ from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
 from . import selectors
+from .active_filters import active_filters
 from .filters import DefectorFilterSet
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
@@ -133,6 +134,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                 "page_size": context["paginator"].per_page,
                 "page_querystring": querystring_without(query, "page"),
                 "export_querystring": querystring_without(query, "page", "page_size"),
+                "active_filters": active_filters(self.filterset, query, path=self.request.path),
                 "is_filtered": bool(querystring_without(query, "page", "page_size", "ordering")),
             }
         )
