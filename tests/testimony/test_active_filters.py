@@ -4,7 +4,7 @@ panel's form carries the ones it has no control for."""
 import pytest
 from lxml import html
 
-from tests.testimony.test_views import listed, listing_rows  # noqa: F401 (a fixture)
+from tests.testimony.test_views import listed, listing_rows  # noqa: F401 - the shared rows' fixture
 
 pytestmark = pytest.mark.django_db
 
@@ -12,7 +12,7 @@ LIST = "/defectors/"
 
 
 @pytest.fixture
-def dataset(listing_rows):
+def dataset(listing_rows):  # noqa: F811 - the fixture imported above
     """The defector view tests' shared rows (six public defectors, one restricted)."""
 
 
