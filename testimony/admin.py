@@ -19,8 +19,8 @@ from narratives.services import quote_set_narratives
 
 from .admin_filters import PresentValuesListFilter
 from .models import Defector, Outlet, Quote, Source
-from .templatetags.testimony_tags import partial_date
 from .services import defector_attach_quote_sources, quote_save
+from .templatetags.testimony_tags import partial_date
 
 
 class PolicyHistoryAdmin(AccessPolicyAdmin, SimpleHistoryAdmin):

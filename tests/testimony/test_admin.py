@@ -237,7 +237,6 @@ def test_one_admin_save_writes_one_history_row(client, researcher):
     assert defector.history.first().name == "renamed"
 
 
-
 def test_country_and_language_filters_list_only_values_present(client, researcher):
     client.force_login(researcher)
     DefectorFactory(country="SY")
