@@ -266,3 +266,21 @@ def test_admin_list_shows_dates_at_their_precision(client, researcher):
     DefectorFactory(case_id="P-2", reported_on=datetime.date(2014, 3, 9), reported_precision="day")
     body = client.get(reverse("admin:testimony_defector_changelist")).content.decode()
     assert "Jan 2014" in body and "1 Jan 2014" not in body and "9 Mar 2014" in body
+
+
+def test_admin_rejects_a_defection_dated_after_the_report(client, researcher):
+    client.force_login(researcher)
+    data = defector_form(SourceFactory(), defected_on="2015-09-01", defected_precision="month")  # reported Aug 2015
+    response = client.post(reverse("admin:testimony_defector_add"), data)
+    assert response.status_code == 200
+    assert "is dated after the first report of it (Aug 2015)" in response.content.decode()
+    assert not Defector.objects.exists()
+
+
+def test_delete_confirmation_names_the_defector_source_links(client, researcher, quoted_defector):
+    client.force_login(researcher)
+    source = SourceFactory(title="Interview in Gaziantep")
+    quoted_defector.sources.add(source)
+    body = client.get(reverse("admin:testimony_source_delete", args=[source.pk])).content.decode()
+    assert "object (" not in body
+    assert f"{quoted_defector} cited in {source}" in body
