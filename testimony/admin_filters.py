@@ -16,8 +16,7 @@ class PresentValuesListFilter(admin.AllValuesFieldListFilter):
         self.lookup_choices = sorted(self.lookup_choices, key=lambda value: self.labels.get(str(value), str(value)))
 
     def choices(self, changelist):
+        # "All" and the empty value's entry keep their display; a value's code becomes its name.
         for choice in super().choices(changelist):
-            value = choice.get("display")
-            if choice is not None and str(value) in self.labels and choice["display"] != self.empty_value_display:
-                choice = {**choice, "display": self.labels[str(value)]}
-            yield choice
+            code = str(choice["display"])
+            yield {**choice, "display": self.labels[code]} if code in self.labels else choice
