@@ -88,3 +88,8 @@ def test_pdf_with_an_invalid_filter_is_a_400(client, icsr_study):
     response = client.get(PDF, {"country": "ZZ"})
     assert response.status_code == 400
     assert b"country" in response.content
+
+
+def test_pdf_takes_the_report_s_queries_plus_its_access_log_row(client, icsr_study, django_assert_num_queries):
+    with django_assert_num_queries(11 + 1):  # the report page's 11 (tests/reports/test_views.py), the log row
+        client.get(PDF)
