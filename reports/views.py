@@ -195,7 +195,7 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
             filter=self.filterset,
             query=subset.urlencode(),
             # The first page of a printed or PDF copy says when and under which filters it was made.
-            generated_at=timezone.now(),
+            generated_at=timezone.now().replace(microsecond=0),
             active_filters=active_filters(self.filterset, subset, path=self.request.path),
         )
         if context["report"] is not None:
