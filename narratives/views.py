@@ -4,6 +4,8 @@ from django.views.generic import ListView
 
 from accounts.access import BrowseRequiredMixin
 from testimony import selectors as testimony_selectors
+from testimony.active_filters import active_filters
+from testimony.views import querydict_without
 
 from . import selectors
 from .models import Narrative
@@ -42,11 +44,17 @@ class NarrativeDetailView(BrowseRequiredMixin, ListView):
         context = super().get_context_data(**kwargs)
         query = self.request.GET.copy()
         query.pop("page", None)
+        errors = self.filterset.errors if self.filterset.is_bound else {}
         context.update(
             {
                 "narrative": self.narrative,
                 "filter": self.filterset,
                 "filter_valid": self.filterset.is_valid(),
+                # The defector list's panel, with its counts and choices (a country list, not a code box).
+                "facets": testimony_selectors.defector_facets(
+                    querydict_without(self.request.GET, *errors), user=self.request.user, selected=self.request.GET
+                ),
+                "active_filters": active_filters(self.filterset, self.request.GET, path=self.request.path),
                 "page_querystring": query.urlencode(),
                 "defector_list_querystring": self.defector_list_querystring(),
             }

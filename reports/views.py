@@ -1,21 +1,30 @@
 """The report pages: the list of studies, a study's figures with charts and
 drill-down links, its CSV/JSON downloads and a printable page."""
 
+import logging
+import mimetypes
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.db.models import Count
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
 from accounts.access import BrowseRequiredMixin, can_view_restricted
 from audit.models import Action
 from audit.services import record_access
+from testimony.active_filters import active_filters
 from testimony.models import Defector
 from testimony.regions import region_label
 from testimony.selectors import defector_facets
 
 from . import charts, links
 from .disclosure import HIDDEN, is_masked
+from .labels import figure_label
 from .measures import Period
 from .models import Qualifier, Study
 from .render import as_csv, as_json
@@ -84,6 +93,7 @@ def page_tables(study: Study, report: dict, subset) -> dict:
                 **figure,
                 "url": link(bucket, count),
                 "figure_link": cell(bucket, count),
+                "label": figure_label(figure["key"]),
                 "published_display": _display(figure, figure["published"], qualified=True),
                 "computed_display": _display(figure, figure["computed"]),
             }
@@ -157,7 +167,9 @@ def page_charts(report: dict) -> dict:
 
     return {
         "months": charts.month_bars(
-            "Defectors per month", [(m, n) for m, n in tables["by_month"].items() if m != NOT_PRECISE]
+            "Defectors per month",
+            [(m, n) for m, n in tables["by_month"].items() if m != NOT_PRECISE],
+            summer_year=report["window"]["end"][:4],
         ),
         "countries": charts.horizontal_bars(
             "Defectors by country", [(c["name"], c["defectors"]) for c in report["countries"]]
@@ -198,6 +210,9 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
             scope_error=self.scope_error,
             query=_with_scope(subset, scope),
             subset_query=subset.urlencode(),
+            # The first page of a printed or PDF copy says when and under which filters it was made.
+            generated_at=timezone.now().replace(microsecond=0),
+            active_filters=active_filters(self.filterset, subset, path=self.request.path),
         )
         if context["report"] is not None:
             report_scope = context["report"]["scope"]["name"]
@@ -230,6 +245,55 @@ def _with_scope(subset, scope: str) -> str:
 
 class StudyPrintView(StudyReportView):
     template_name = "reports/study_report_print.html"
+
+
+def static_only_fetcher():
+    """WeasyPrint's fetcher for report.pdf: the site's own static files, read from
+    disk (fetching them over HTTP from this server could wait on itself), and
+    nothing else, so a report can never make the server fetch an outside address."""
+    from django.contrib.staticfiles import finders
+    from weasyprint.urls import URLFetcher, URLFetcherResponse
+
+    class StaticOnly(URLFetcher):
+        def fetch(self, url, headers=None):
+            path = urlsplit(url).path
+            if path == reverse("narratives:narrative-colours"):
+                # Narrative badges' colours: the report draws none, and the stylesheet is a view.
+                return URLFetcherResponse(url, b"", {"Content-Type": "text/css"})
+            found = path.startswith(settings.STATIC_URL) and finders.find(path.removeprefix(settings.STATIC_URL))
+            if not found:
+                raise ValueError(f"not fetched for the PDF: {url}")
+            with open(found, "rb") as file:
+                body = file.read()
+            return URLFetcherResponse(url, body, {"Content-Type": mimetypes.guess_type(found)[0] or "text/plain"})
+
+    return StaticOnly()
+
+
+class StudyPdfView(StudyReportView):
+    """``report.pdf``: the printable page, same filters, rendered on the server by
+    WeasyPrint with the print stylesheet, for researchers who file the report."""
+
+    template_name = "reports/study_report_print.html"
+
+    def render_to_response(self, context, **response_kwargs):
+        if context["report"] is None:
+            return super().render_to_response(context, **response_kwargs)
+        from weasyprint import HTML  # imported here: it loads Pango, which only this view needs
+
+        # WeasyPrint warns of every screen-only CSS property it skips (box-shadow, overflow...).
+        logging.getLogger("weasyprint").setLevel(logging.ERROR)
+
+        record_access(
+            request_or_user=self.request,
+            action=Action.REPORT_DOWNLOAD,
+            parameters={"study": [self.study.code], "format": ["pdf"], **dict(self.request.GET.lists())},
+        )
+        page = render_to_string(self.template_name, context, request=self.request)
+        pdf = HTML(string=page, base_url=self.request.build_absolute_uri("/"), url_fetcher=static_only_fetcher())
+        response = HttpResponse(pdf.write_pdf(), content_type="application/pdf")
+        response["Content-Disposition"] = f'attachment; filename="{self.study.code}-report.pdf"'
+        return response
 
 
 class StudyDownloadView(BrowseRequiredMixin, TemplateView):

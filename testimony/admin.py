@@ -7,6 +7,7 @@ reverts, deletions) goes through accounts/admin_policy.py, shared by every admin
 
 from django import forms
 from django.contrib import admin, messages
+from django.db.models.signals import post_save
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
@@ -16,8 +17,10 @@ from narratives.admin_actions import QuoteTaggingActionsMixin
 from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
+from .admin_filters import PresentValuesListFilter
 from .models import Defector, Outlet, Quote, Source
 from .services import case_warnings, defector_attach_quote_sources, quote_save
+from .templatetags.testimony_tags import partial_date
 
 
 class PolicyHistoryAdmin(AccessPolicyAdmin, SimpleHistoryAdmin):
@@ -62,14 +65,14 @@ class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
 @admin.register(Outlet)
 class OutletAdmin(PolicyHistoryAdmin):
     list_display = ["name", "kind", "country", "website"]
-    list_filter = ["kind", "country"]
+    list_filter = ["kind", ("country", PresentValuesListFilter)]
     search_fields = ["name", "website"]
 
 
 @admin.register(Source)
 class SourceAdmin(PolicyHistoryAdmin):
     list_display = ["title", "outlet", "published_on", "language"]
-    list_filter = ["outlet", "language", "published_on"]
+    list_filter = ["outlet", ("language", PresentValuesListFilter), "published_on"]
     search_fields = ["title", "url", "outlet__name"]
     autocomplete_fields = ["outlet"]
     date_hierarchy = "published_on"
@@ -83,12 +86,20 @@ class DefectorAdmin(PolicyHistoryAdmin):
         "name",
         "sex",
         "country",
-        "reported_on",
+        "reported",
         "reported_precision",
         "provenance",
         "visibility",
     ]
-    list_filter = ["sex", "provenance", "visibility", "reported_precision", "role", "status", "country"]
+    list_filter = [
+        "sex",
+        "provenance",
+        "visibility",
+        "reported_precision",
+        "role",
+        "status",
+        ("country", PresentValuesListFilter),
+    ]
     search_fields = ["case_id", "name"]
     autocomplete_fields = ["sources"]
     date_hierarchy = "reported_on"
@@ -110,6 +121,11 @@ class DefectorAdmin(PolicyHistoryAdmin):
         },
     )
 
+    @admin.display(description="reported", ordering="reported_on")
+    def reported(self, obj):
+        # "Jan 2014", not "1 Jan 2014": a month-precision date is stored on the 1st.
+        return partial_date(obj.reported_on, obj.reported_precision)
+
     def get_urls(self):
         from .admin_import import import_urls
 
@@ -129,6 +145,21 @@ class DefectorAdmin(PolicyHistoryAdmin):
         record_identity_view(request=request, defectors=[obj])  # audit log; only if identity fields are shown
         return super().render_change_form(request, context, add=add, change=change, form_url=form_url, obj=obj)
 
+    def changeform_view(self, request, *args, **kwargs):
+        # The add and change forms end in save_related, which writes the history row;
+        # a revert from the history page saves without it and keeps simple-history's own.
+        request.defector_history_in_save_related = True
+        return super().changeform_view(request, *args, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        # One history row per save (save_related writes it), not one for the save and one
+        # more for every change to the sources (simple-history records each m2m_changed:
+        # the form's set(), each inline quote's source and the re-attached quoted sources).
+        if getattr(request, "defector_history_in_save_related", False):
+            obj.skip_history_when_saving = True
+            obj._sources_before = set(obj.sources.values_list("pk", flat=True)) if change else set()
+        super().save_model(request, obj, form, change)
+
     def save_formset(self, request, form, formset, change):
         if formset.model is not Quote:
             return super().save_formset(request, form, formset, change)
@@ -143,16 +174,25 @@ class DefectorAdmin(PolicyHistoryAdmin):
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
         # The sources field was just set from the form; keep every quoted source attached.
-        defector_attach_quote_sources(defector=form.instance)
-        for warning in case_warnings([form.instance]):  # e.g. a frozen study that does not count this case
+        defector = form.instance
+        defector_attach_quote_sources(defector=defector)
+        for warning in case_warnings([defector]):  # e.g. a frozen study that does not count this case
             self.message_user(request, warning, messages.WARNING)
+        if not hasattr(defector, "skip_history_when_saving"):
+            return
+        del defector.skip_history_when_saving
+        sources_changed = set(defector.sources.values_list("pk", flat=True)) != defector._sources_before
+        if not change or form.has_changed() or sources_changed:
+            # The row simple-history's post_save receiver writes, now with the final sources.
+            defector._history_user = request.user
+            post_save.send(sender=Defector, instance=defector, created=not change, update_fields=None, raw=False)
 
 
 @admin.register(Quote)
 class QuoteAdmin(QuoteTaggingActionsMixin, PolicyHistoryAdmin):
     form = QuoteForm
     list_display = ["__str__", "defector", "source", "language"]
-    list_filter = ["language", "narratives", "source__outlet"]
+    list_filter = [("language", PresentValuesListFilter), "narratives", "source__outlet"]
     search_fields = ["text", "translation", "defector__case_id", "defector__name"]
     autocomplete_fields = ["defector", "source"]
     list_select_related = ["defector", "source__outlet"]

@@ -25,11 +25,12 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
-from .imports.columns import COLUMNS, CONTRACT_COLUMNS
+from .imports.columns import COLUMNS, CONTRACT_COLUMNS, EXTENSION_COLUMNS
 from .imports.service import defector_import
 
 ERRORS_SHOWN = 200  # a file of 30,000 bad rows has 100,000 errors: megabytes no one reads
@@ -79,7 +80,23 @@ def count_records(content: bytes) -> int:
 def import_urls(model_admin) -> list:
     """URLs to prepend in ``DefectorAdmin.get_urls``."""
     view = model_admin.admin_site.admin_view(lambda request: defector_import_view(request, model_admin))
-    return [path("import/", view, name="testimony_defector_import")]
+    template = model_admin.admin_site.admin_view(defector_import_template)
+    return [
+        path("import/", view, name="testimony_defector_import"),
+        path("import/template.csv", template, name="testimony_defector_import_template"),
+    ]
+
+
+def defector_import_template(request):
+    """A header-only CSV with every column of the table, in the export's order: a
+    researcher fills it in rather than typing the header (and its typos)."""
+    if not request.user.has_perms(IMPORT_PERMISSIONS):
+        raise PermissionDenied
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow(COLUMNS)
+    response = HttpResponse(out.getvalue(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="defectors-template.csv"'
+    return response
 
 
 def defector_import_view(request, model_admin):
@@ -91,6 +108,7 @@ def defector_import_view(request, model_admin):
         "title": "Import defectors from CSV",
         "columns": COLUMNS,
         "contract_columns": CONTRACT_COLUMNS,
+        "extension_columns": EXTENSION_COLUMNS,
         "max_kb": settings.TESTIMONY_ADMIN_IMPORT_MAX_BYTES // 1024,
         "max_rows": settings.TESTIMONY_ADMIN_IMPORT_MAX_ROWS,
     }

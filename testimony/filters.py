@@ -3,6 +3,7 @@ and the report drill-downs, so a permalink means the same set everywhere;
 and the API's FilterSets for quotes, sources and outlets."""
 
 import django_filters as filters
+from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
@@ -22,6 +23,17 @@ def country_choices():
     return [(code, name) for code, name in countries]
 
 
+class CountryCodesField(forms.MultipleChoiceField):
+    """ISO codes in any case: ``?country=sy`` means Syria, as ``SY`` does."""
+
+    def to_python(self, value):
+        return [code.strip().upper() for code in super().to_python(value)]
+
+
+class CountryCodesFilter(filters.MultipleChoiceFilter):
+    field_class = CountryCodesField
+
+
 def studies(request):
     """The studies a report drill-down may name. Their model lives in reports,
     which imports testimony, so settings.TESTIMONY_STUDY_MODEL names it instead of
@@ -36,7 +48,7 @@ class DefectorFilterSet(filters.FilterSet):
     text_filters = ("q",)
 
     sex = filters.ChoiceFilter(choices=Defector.Sex.choices, help_text="male, female or unknown.")
-    country = filters.MultipleChoiceFilter(
+    country = CountryCodesFilter(
         choices=country_choices,
         help_text="ISO 3166-1 alpha-2 code of the country of origin; repeat for several (any of them).",
     )
@@ -93,7 +105,7 @@ class DefectorFilterSet(filters.FilterSet):
     region = filters.ChoiceFilter(
         choices=region_choices, method="filter_region", help_text="World region of the country of origin."
     )
-    country_not = filters.MultipleChoiceFilter(
+    country_not = CountryCodesFilter(
         choices=country_choices,
         field_name="country",
         exclude=True,

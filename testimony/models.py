@@ -242,10 +242,11 @@ class Defector(models.Model):
         return (self.case_id,)
 
     def clean(self):
-        from .validators import clean_partial_date
+        from .validators import clean_defection_before_report, clean_partial_date
 
         clean_partial_date(self, "reported_on", "reported_precision")
         clean_partial_date(self, "defected_on", "defected_precision")
+        clean_defection_before_report(self)
 
 
 class Quote(models.Model):
@@ -278,3 +279,11 @@ class Quote(models.Model):
         from .languages import RTL_LANGUAGES
 
         return self.language in RTL_LANGUAGES
+
+
+# The auto-created table behind Defector.sources: its rows are listed when a source or
+# a defector is deleted, where "Defector_sources object (11)" told the researcher nothing.
+DefectorSource = Defector.sources.through
+DefectorSource.__str__ = lambda row: f"{row.defector} cited in {row.source}"
+DefectorSource._meta.verbose_name = "source of a defector"
+DefectorSource._meta.verbose_name_plural = "sources of defectors"

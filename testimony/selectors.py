@@ -98,6 +98,7 @@ def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
     (``request.GET``); ``selected`` (default ``data``) says which values are ticked.
     """
     selected = {name: set((data if selected is None else selected).getlist(name)) for name in FACETS}
+    selected["country"] = {code.upper() for code in selected["country"]}  # ?country=sy ticks Syria
     facets = {name: Facet(name, label) for name, label in FACETS.items()}
 
     def grouped(column, choices):

@@ -20,6 +20,7 @@ from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
 from . import selectors, services
+from .active_filters import active_filters
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
 from .longform import stream_csv
@@ -144,6 +145,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                 "page_size": context["paginator"].per_page,
                 "page_querystring": querystring_without(query, "page"),
                 "export_querystring": querystring_without(query, "page", "page_size"),
+                "active_filters": active_filters(self.filterset, query, path=self.request.path),
                 "is_filtered": bool(querystring_without(query, "page", "page_size", "ordering")),
             }
         )

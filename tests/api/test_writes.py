@@ -208,3 +208,14 @@ def test_researcher_deletes_a_defector(api, records, researcher):
     api.force_authenticate(researcher)
     assert api.delete("/api/v1/defectors/API-002/").status_code == 204
     assert not Defector.objects.filter(case_id="API-002").exists()
+
+
+def test_a_defection_after_the_report_is_a_400_on_defected_on(api, records, researcher):
+    api.force_authenticate(researcher)
+    late = {**NEW_DEFECTOR, "defected_on": "2015-04-02", "defected_precision": "day"}  # reported Mar 2015
+    response = api.post("/api/v1/defectors/", late, format="json")
+    assert response.status_code == 400
+    assert "defected_on" in str(response.json())
+    assert "after the first report" in str(response.json())
+    inside = {**NEW_DEFECTOR, "defected_on": "2015-03-20", "defected_precision": "day"}  # may be before 31 Mar
+    assert api.post("/api/v1/defectors/", inside, format="json").status_code == 201

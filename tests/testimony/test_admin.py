@@ -210,3 +210,77 @@ def test_history_of_a_deleted_restricted_defector_stays_hidden(client, researche
     assert client.get(url).status_code == 404
     client.force_login(custodian)
     assert "GONE-1" in client.get(url).content.decode()
+
+
+def test_one_admin_save_writes_one_history_row(client, researcher):
+    client.force_login(researcher)
+    source = SourceFactory()
+    response = client.post(reverse("admin:testimony_defector_add"), defector_form(source))
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    defector = Defector.objects.get(case_id="NEW-1")
+    rows = list(defector.history.all())
+    assert [row.history_type for row in rows] == ["+"]
+    assert [s.source_id for s in rows[0].sources.all()] == [source.pk]  # the row holds the final sources
+    assert rows[0].history_user == researcher
+
+    quote = defector.quotes.get()
+    other = SourceFactory()
+    change = defector_form(
+        source,
+        name="renamed",
+        sources=[str(source.pk), str(other.pk)],
+        **{"quotes-INITIAL_FORMS": "1", "quotes-0-id": str(quote.pk), "quotes-0-defector": str(defector.pk)},
+    )
+    response = client.post(reverse("admin:testimony_defector_change", args=[defector.pk]), change)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    assert [row.history_type for row in defector.history.all()] == ["~", "+"]
+    assert defector.history.first().name == "renamed"
+
+
+def test_country_and_language_filters_list_only_values_present(client, researcher):
+    client.force_login(researcher)
+    DefectorFactory(country="SY")
+    DefectorFactory(country="GB")
+    body = client.get(reverse("admin:testimony_defector_changelist")).content.decode()
+    country_filter = body[body.index("By country") :]
+    country_filter = country_filter[: country_filter.index("</details>")]
+    assert "Syria" in country_filter and "United Kingdom" in country_filter
+    assert "France" not in country_filter and "Afghanistan" not in country_filter
+    filtered = client.get(reverse("admin:testimony_defector_changelist"), {"country": "SY"})
+    assert filtered.status_code == 200
+    assert [d.country.code for d in filtered.context["cl"].result_list] == ["SY"]
+
+    QuoteFactory(language="ar")
+    body = client.get(reverse("admin:testimony_quote_changelist")).content.decode()
+    language_filter = body[body.index("By language") :]
+    language_filter = language_filter[: language_filter.index("</details>")]
+    assert "Arabic" in language_filter and "Welsh" not in language_filter
+    assert client.get(reverse("admin:testimony_quote_changelist"), {"language": "ar"}).status_code == 200
+
+
+def test_admin_list_shows_dates_at_their_precision(client, researcher):
+    import datetime
+
+    client.force_login(researcher)
+    DefectorFactory(case_id="P-1", reported_on=datetime.date(2014, 1, 1), reported_precision="month")
+    DefectorFactory(case_id="P-2", reported_on=datetime.date(2014, 3, 9), reported_precision="day")
+    body = client.get(reverse("admin:testimony_defector_changelist")).content.decode()
+    assert "Jan 2014" in body and "1 Jan 2014" not in body and "9 Mar 2014" in body
+
+
+def test_admin_rejects_a_defection_dated_after_the_report(client, researcher):
+    client.force_login(researcher)
+    data = defector_form(SourceFactory(), defected_on="2015-09-01", defected_precision="month")  # reported Aug 2015
+    response = client.post(reverse("admin:testimony_defector_add"), data)
+    assert response.status_code == 200
+    assert "is dated after the first report of it (Aug 2015)" in response.content.decode()
+    assert not Defector.objects.exists()
+
+
+def test_delete_confirmation_names_the_defector_source_links(client, researcher, quoted_defector):
+    client.force_login(researcher)
+    source = SourceFactory(title="Interview in Gaziantep")
+    quoted_defector.sources.add(source)
+    body = client.get(reverse("admin:testimony_source_delete", args=[source.pk])).content.decode()
+    assert "object (" not in body
+    assert f"{quoted_defector} cited in {source}" in body

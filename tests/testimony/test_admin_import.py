@@ -97,3 +97,46 @@ def test_files_over_the_limit_are_refused_with_a_pointer_to_the_command(client, 
     response = upload(client, to_csv([row(), row(case_id="T-2")]))
     assert "import_defectors" in response.content.decode()
     assert "Confirm import" not in response.content.decode()
+
+
+def test_template_csv_is_the_header_that_imports_cleanly(client, researcher):
+    import csv
+    import io
+
+    from testimony.imports.columns import COLUMNS
+
+    client.force_login(researcher)
+    page = client.get(URL).content.decode()
+    template_url = reverse("admin:testimony_defector_import_template")
+    assert template_url in page
+    response = client.get(template_url)
+    assert response["Content-Type"].startswith("text/csv")
+    assert "defectors-template.csv" in response["Content-Disposition"]
+    assert list(csv.reader(io.StringIO(response.content.decode()))) == [COLUMNS]
+    # Filled in with one row (its other columns left empty), the template imports.
+    out = io.StringIO(response.content.decode())
+    out.seek(0, io.SEEK_END)
+    csv.DictWriter(out, fieldnames=COLUMNS, restval="").writerows(csv.DictReader(io.StringIO(to_csv([row()]).decode())))
+    filled = out.getvalue().encode()
+    assert upload(client, filled).context["result"].ok
+
+
+def test_template_csv_is_refused_without_the_import_permissions(client):
+    user = UserFactory(is_staff=True)
+    user.user_permissions.add(*Permission.objects.filter(codename="view_defector"))
+    client.force_login(user)
+    assert client.get(reverse("admin:testimony_defector_import_template")).status_code == 403
+
+
+def test_the_page_s_column_text_is_the_readme_s(client, researcher):
+    import re
+    from html import unescape
+
+    from tests.testimony.imports.test_columns import import_section
+
+    client.force_login(researcher)
+    page = client.get(URL).content.decode()
+    paragraph = re.search(r'<p id="import-columns">(.*?)</p>', page, re.S).group(1)
+    text = " ".join(unescape(re.sub(r"<[^>]+>|\{#.*?#\}", "", paragraph)).split())
+    readme = " ".join(import_section().replace("`", "").replace("**Columns.**", "").split())
+    assert text in readme
