@@ -399,7 +399,8 @@ def test_reverting_history_never_writes_identity_fields_without_identity_access(
         assert response.status_code == 302
         assert defector.name == "name before"  # the revert happened
         assert identity == ("LEGAL-V2", "LOCATION-V2", "CONTACT-V2")  # and kept today's identity
-        assert "V2" not in page.content.decode()
+        body = page.content.decode()
+        assert not [marker for marker in ("LEGAL-V2", "LOCATION-V2", "CONTACT-V2") if marker in body]
     else:
         assert response.status_code == 302
         assert (defector.name, identity) == ("name before", ("", "", ""))  # a custodian restores it all
