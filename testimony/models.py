@@ -1,5 +1,6 @@
 """Defectors, the press items that reported them, and their quoted testimony."""
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
@@ -296,6 +297,14 @@ class Defector(models.Model):
                 raise ValidationError(
                     {"case_id": f"a case {clash} already exists (differs only in case)"}, code="case_id_folded"
                 )
+            alias = DefectorAlias.objects.filter(case_id__iexact=self.case_id).select_related("defector").first()
+            if alias is not None and alias.defector_id != self.pk:
+                raise ValidationError(
+                    {
+                        "case_id": f"case {alias.case_id} was merged into {alias.defector.case_id}; its ID stays reserved"
+                    },
+                    code="case_id_merged",
+                )
 
 
 class Quote(models.Model):
@@ -328,3 +337,27 @@ class Quote(models.Model):
         from .languages import RTL_LANGUAGES
 
         return self.language in RTL_LANGUAGES
+
+
+class DefectorAlias(models.Model):
+    """The case ID of a record merged into another (services.defector_merge).
+
+    Published tables, exported files and links cite the old case ID; it keeps
+    resolving (the page redirects, the API points to the kept record) and is
+    never given to a new case."""
+
+    case_id = models.CharField("merged case ID", max_length=32, unique=True)
+    defector = models.ForeignKey(Defector, on_delete=models.CASCADE, related_name="aliases")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["case_id"]
+        verbose_name_plural = "defector aliases"
+        constraints = [models.UniqueConstraint(Lower("case_id"), name="testimony_defectoralias_case_id_ci_unique")]
+
+    def __str__(self):
+        return f"{self.case_id} \u2192 {self.defector.case_id}"

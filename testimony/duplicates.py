@@ -1,0 +1,130 @@
+"""Possible duplicate defectors, shown before a record is saved.
+
+In a database built from press reports the commonest error is one person
+entered twice from two outlets. A stored defector is a *possible duplicate*
+of the values being entered when it
+
+- shares a source with them (one article naming one person twice is rare), or
+- has a similar name (``NAME_SIMILARITY``), the same country when both give
+  one, and a report date within ``REPORT_WINDOW`` of theirs.
+
+PostgreSQL compares names by trigram similarity (pg_trgm, enabled by
+migration 0004); other databases narrow the candidates by country and date
+in SQL and compare names with difflib's ratio. The two measures differ in
+their decimals but agree on what tests/testimony/test_duplicates.py tabulates:
+spelling variants ("Abu Omar al-Shami" / "abu omar al shami") match,
+different names do not.
+
+The admin's defector form, the import preview and the case-entry page call
+:func:`possible_duplicates`. Candidates come from the records ``user`` may
+see: a restricted defector is never shown to a user without
+``testimony.view_restricted``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.db import connection
+from django.db.models import Q
+
+from .models import Defector
+
+REPORT_WINDOW = datetime.timedelta(days=90)
+NAME_SIMILARITY = 0.5  # trigram similarity on PostgreSQL, difflib ratio elsewhere
+LIMIT = 20  # more candidates than this and the name is too common to tell anything
+
+
+@dataclass
+class Candidate:
+    defector: Defector
+    reasons: list[str] = field(default_factory=list)
+    similarity: float | None = None
+
+    def __str__(self):
+        return f"{self.defector.case_id} {self.defector.name} ({'; '.join(self.reasons)})"
+
+
+def _values(defector_or_values) -> dict:
+    if isinstance(defector_or_values, Defector):
+        d = defector_or_values
+        sources = list(d.sources.values_list("pk", flat=True)) if d.pk else []
+        return {
+            "pk": d.pk,
+            "name": d.name,
+            "country": d.country.code if d.country else "",
+            "reported_on": d.reported_on,
+            "sources": sources,
+        }
+    values = dict(defector_or_values)
+    country = values.get("country") or ""
+    values["country"] = getattr(country, "code", country) or ""
+    values["sources"] = [getattr(s, "pk", s) for s in values.get("sources") or ()]
+    return values
+
+
+def _fold(name: str) -> str:
+    return " ".join(name.lower().replace("-", " ").split())
+
+
+def _similar_names(queryset, name: str) -> dict[int, float]:
+    """pk -> similarity of the candidates whose name is similar to ``name``."""
+    if connection.vendor == "postgresql":
+        from django.contrib.postgres.search import TrigramSimilarity
+
+        found = queryset.annotate(similarity=TrigramSimilarity("name", name)).filter(similarity__gte=NAME_SIMILARITY)
+        return dict(found.values_list("pk", "similarity"))
+    folded = _fold(name)
+    similar = {}
+    for pk, other in queryset.values_list("pk", "name"):
+        ratio = difflib.SequenceMatcher(None, folded, _fold(other)).ratio()
+        if ratio >= NAME_SIMILARITY:
+            similar[pk] = ratio
+    return similar
+
+
+def possible_duplicates(defector_or_values, *, user) -> list[Candidate]:
+    """Stored defectors that may be the person described, most likely first.
+
+    ``defector_or_values``: a Defector (saved or not) or a dict with ``name``,
+    ``country`` (code), ``reported_on`` (date), ``sources`` (Sources or ids)
+    and optionally ``pk`` (the record itself, never its own duplicate); a
+    missing value only narrows less. Returns at most ``LIMIT`` candidates.
+    """
+    values = _values(defector_or_values)
+    visible = Defector.objects.visible_to(user)
+    if values.get("pk"):
+        visible = visible.exclude(pk=values["pk"])
+    candidates: dict[int, Candidate] = {}
+
+    source_ids = values["sources"]
+    if source_ids:
+        sharing = visible.filter(sources__in=source_ids).distinct()
+        for defector in sharing.order_by("case_id")[:LIMIT]:
+            candidates[defector.pk] = Candidate(defector, ["shares a source"])
+
+    name, reported_on = (values.get("name") or "").strip(), values.get("reported_on")
+    if name and isinstance(reported_on, datetime.date):
+        nearby = visible.filter(
+            reported_on__gte=reported_on - REPORT_WINDOW, reported_on__lte=reported_on + REPORT_WINDOW
+        )
+        if values["country"]:
+            nearby = nearby.filter(Q(country=values["country"]) | Q(country=""))
+        similar = _similar_names(nearby, name)
+        for defector in Defector.objects.filter(pk__in=similar):
+            candidate = candidates.setdefault(defector.pk, Candidate(defector))
+            candidate.similarity = similar[defector.pk]
+            days = abs((defector.reported_on - reported_on).days)
+            candidate.reasons.append(f"similar name, reported {days} days apart")
+
+    def likelihood(candidate: Candidate):
+        return (-len(candidate.reasons), -(candidate.similarity or 0), candidate.defector.case_id)
+
+    return sorted(candidates.values(), key=likelihood)[:LIMIT]
+
+
+def case_ids(candidates: Iterable[Candidate]) -> list[str]:
+    return [c.defector.case_id for c in candidates]
