@@ -301,7 +301,8 @@ class Defector(models.Model):
             if alias is not None and alias.defector_id != self.pk:
                 raise ValidationError(
                     {
-                        "case_id": f"case {alias.case_id} was merged into {alias.defector.case_id}; its ID stays reserved"
+                        "case_id": f"case {alias.case_id} was merged into {alias.defector.case_id}; "
+                        "its ID stays reserved"
                     },
                     code="case_id_merged",
                 )

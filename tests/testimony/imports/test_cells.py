@@ -5,9 +5,9 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from testimony.urls_normal import normal_url
 from testimony.imports import cells
 from testimony.imports.result import CellError
+from testimony.urls_normal import normal_url
 from tests.testimony.imports.helpers import CODES, future
 
 
