@@ -128,3 +128,14 @@ def possible_duplicates(defector_or_values, *, user) -> list[Candidate]:
 
 def case_ids(candidates: Iterable[Candidate]) -> list[str]:
     return [c.defector.case_id for c in candidates]
+
+
+def merged_into(case_id: str, *, user) -> Defector | None:
+    """The record a merged case ID now belongs to, if ``user`` may see it (a
+    restricted kept record stays a 404 for everyone else)."""
+    from .models import DefectorAlias
+
+    alias = DefectorAlias.objects.filter(case_id=case_id).first()
+    if alias is None:
+        return None
+    return Defector.objects.visible_to(user).filter(pk=alias.defector_id).first()

@@ -2,7 +2,7 @@
 
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Count
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.views import View
 from django.views.generic import DetailView
@@ -14,6 +14,7 @@ from audit.services import record_access, record_identity_view
 from narratives.models import Narrative
 
 from . import selectors
+from .duplicates import merged_into
 from .filters import DefectorFilterSet
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
@@ -199,6 +200,16 @@ class DefectorDetailView(BrowseRequiredMixin, DetailView):
 
     def get_queryset(self):
         return selectors.defector_detail_queryset(user=self.request.user)
+
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A merged case ID (services.defector_merge): published links keep working.
+            kept = merged_into(kwargs["case_id"], user=request.user)
+            if kept is None:
+                raise
+            return HttpResponsePermanentRedirect(kept.get_absolute_url())
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
