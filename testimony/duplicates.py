@@ -139,3 +139,52 @@ def merged_into(case_id: str, *, user) -> Defector | None:
     if alias is None:
         return None
     return Defector.objects.visible_to(user).filter(pk=alias.defector_id).first()
+
+
+PREVIEW_CHECKED = 200  # new cases of an import preview checked (each costs a few queries)
+
+
+@dataclass
+class NewCase:
+    case_id: str
+    name: str
+    candidates: list[Candidate]
+
+
+def import_preview_duplicates(rows, case_ids: Iterable[str], *, user) -> list[NewCase]:
+    """The import preview's check: for the first ``PREVIEW_CHECKED`` of the cases
+    a file would create (``case_ids``, from the dry run), their possible
+    duplicates among the stored records. A case's values come from its first
+    row; its sources are the stored ones its rows name by URL."""
+    from narratives.models import Narrative
+
+    from .imports.reader import RowSource
+    from .imports.rows import parse_row
+    from .models import Source
+
+    wanted = list(case_ids)[:PREVIEW_CHECKED]
+    if not wanted:
+        return []
+    pending = set(wanted)
+    codes = list(Narrative.objects.values_list("code", flat=True))
+    source = RowSource(rows)
+    values: dict[str, dict] = {}
+    urls: dict[str, set[str]] = {}
+    for line, record in source.read([]):
+        row, errors = parse_row(line, record, frozenset(source.columns), codes)
+        if errors or row.case_id not in pending:
+            continue
+        values.setdefault(row.case_id, row.defector)
+        if row.source and row.source.get("url"):
+            urls.setdefault(row.case_id, set()).add(row.source["url"])
+    stored = dict(Source.objects.filter(url__in={u for found in urls.values() for u in found}).values_list("url", "pk"))
+    found = []
+    for case_id in wanted:
+        fields = values.get(case_id)
+        if fields is None:
+            continue
+        sources = [stored[u] for u in urls.get(case_id, ()) if u in stored]
+        candidates = possible_duplicates({**fields, "sources": sources}, user=user)
+        if candidates:
+            found.append(NewCase(case_id, fields.get("name", ""), candidates))
+    return found

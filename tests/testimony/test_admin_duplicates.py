@@ -97,3 +97,41 @@ def test_the_merge_action_needs_exactly_two(client, researcher, stored):
         follow=True,
     )
     assert "Select exactly two defectors to merge." in response.content.decode()
+
+
+def test_the_import_preview_lists_possible_duplicates_of_new_cases(client, researcher, stored):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tests.testimony.imports.helpers import row, to_csv
+
+    article = SourceFactory(url="https://bbc.example.org/defectors")
+    DefectorFactory(case_id="OTHER-1", name="Ahmad Yusuf", country="IQ", reported_on="2014-01-01").sources.add(article)
+    rows = [
+        row(case_id="T-1", name="Abu Omar al Shami", country="GB", reported_on="2015-08-10", source_url=""),
+        row(case_id="T-2", name="Somebody Else", country="FR", reported_on="2015-01-10", source_url=article.url),
+        row(
+            case_id="T-3",
+            name="Nobody Similar",
+            country="FR",
+            reported_on="2015-01-10",
+            source_url="",
+            source_title="B",
+        ),
+    ]
+    client.force_login(researcher)
+    file = SimpleUploadedFile("cases.csv", to_csv(rows), content_type="text/csv")
+    response = client.post(reverse("admin:testimony_defector_import"), {"file": file})
+    found = [
+        (c.case_id, [(d.defector.case_id, d.reasons) for d in c.candidates])
+        for c in response.context["possible_duplicates"]
+    ]
+    assert found == [
+        ("T-1", [("ICSR15-001", ["similar name, reported 7 days apart"])]),
+        ("T-2", [("OTHER-1", ["shares a source"])]),
+    ]
+    body = response.content.decode()
+    assert (
+        "Possible duplicates" in body
+        and f'href="{reverse("admin:testimony_defector_change", args=[stored.pk])}"' in body
+    )
+    assert not Defector.objects.filter(case_id__startswith="T-").exists()
