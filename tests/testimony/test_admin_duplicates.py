@@ -9,6 +9,9 @@ from tests.testimony.test_admin import defector_form
 
 pytestmark = pytest.mark.django_db
 
+# Measured; the records' quote counts come from one annotated query, so it does not grow with quotes.
+QUERIES_MERGE_PAGE = 8
+
 
 @pytest.fixture
 def stored():
@@ -135,3 +138,13 @@ def test_the_import_preview_lists_possible_duplicates_of_new_cases(client, resea
         and f'href="{reverse("admin:testimony_defector_change", args=[stored.pk])}"' in body
     )
     assert not Defector.objects.filter(case_id__startswith="T-").exists()
+
+
+def test_the_merge_page_costs_a_fixed_number_of_queries(client, researcher, stored, django_assert_num_queries):
+    twin = DefectorFactory(case_id="ICSR15-009", name="Abu Omar al Shami", country="GB", reported_on="2015-08-03")
+    QuoteFactory.create_batch(3, defector=twin)
+    client.force_login(researcher)
+    selected = {"action": "merge_selected", "_selected_action": [stored.pk, twin.pk]}
+    with django_assert_num_queries(QUERIES_MERGE_PAGE):
+        page = client.post(reverse("admin:testimony_defector_changelist"), selected)
+    assert page.status_code == 200
