@@ -72,16 +72,17 @@ def case_id_clashes(first_lines: dict[str, int]) -> list[RowError]:
     stored case's or another of the file's but for letter case. (The PostgreSQL
     path runs the same check as a join on its staged cases.)"""
     errors = []
-    by_folded: dict[str, tuple[str, int]] = {}
+    spellings: dict[str, list[tuple[str, int]]] = {}
     for case_id, line in sorted(first_lines.items(), key=lambda item: item[1]):
-        seen = by_folded.setdefault(case_id.lower(), (case_id, line))
-        if seen[0] != case_id:
-            errors.append(case_id_clash(line, case_id, *seen))
-    folded = list(by_folded)
+        same = spellings.setdefault(case_id.lower(), [])
+        if same:
+            errors.append(case_id_clash(line, case_id, *same[0]))
+        same.append((case_id, line))
+    folded = list(spellings)
     for start in range(0, len(folded), 1000):
         stored = Defector.objects.annotate(folded=Lower("case_id")).filter(folded__in=folded[start : start + 1000])
         for stored_id in stored.values_list("case_id", flat=True):
-            for case_id, line in [(c, n) for c, n in first_lines.items() if c.lower() == stored_id.lower()]:
+            for case_id, line in spellings[stored_id.lower()]:
                 if case_id != stored_id:
                     errors.append(case_id_clash(line, case_id, stored_id, None))
     return errors
