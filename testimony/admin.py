@@ -86,6 +86,7 @@ class SourceAdmin(PolicyHistoryAdmin):
 
 
 QUOTE_SOURCE_FIELD = re.compile(r"^quotes-\d+-source$")
+QUOTE_SOURCE_ID = re.compile(r"^[0-9]{1,18}$")  # an id a database can compare (64-bit), ASCII digits only
 
 
 class DefectorForm(forms.ModelForm):
@@ -105,7 +106,7 @@ class DefectorForm(forms.ModelForm):
         # The inline quotes' sources become the defector's sources on saving; a
         # shared source is the strongest sign of a duplicate, so they count too.
         values = (v for k in self.data if QUOTE_SOURCE_FIELD.match(k) for v in self.data.getlist(k))
-        return [int(v) for v in values if v.isdigit()]
+        return [int(v) for v in values if QUOTE_SOURCE_ID.match(v)]  # the inline's own check reports the rest
 
     def clean(self):
         cleaned = super().clean()

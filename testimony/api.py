@@ -228,7 +228,11 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
             if kept is None:
                 raise
             location = reverse("api:defector-detail", args=[kept.case_id], request=request)
-            detail = {"detail": f"{kwargs['case_id']} was merged into {kept.case_id}.", "merged_into": kept.case_id}
+            detail = {  # the API's error shape (docs/contract.md), with the pointer
+                "detail": f"{kwargs['case_id']} was merged into {kept.case_id}.",
+                "errors": {},
+                "merged_into": kept.case_id,
+            }
             return Response(detail, status=301, headers={"Location": location})
         data = self.get_serializer(defector).data
         self.log_identity([defector])

@@ -60,7 +60,7 @@ def test_the_old_page_redirects_and_the_api_points_to_the_kept_record(pair, clie
     assert (page.status_code, page["Location"]) == (301, "/defectors/K-1/")
     api = client.get("/api/v1/defectors/A-1/")
     assert api.status_code == 301 and api["Location"].endswith("/api/v1/defectors/K-1/")
-    assert api.json() == {"detail": "A-1 was merged into K-1.", "merged_into": "K-1"}
+    assert api.json() == {"detail": "A-1 was merged into K-1.", "errors": {}, "merged_into": "K-1"}
     assert client.get("/defectors/NEVER-1/").status_code == 404
 
 
