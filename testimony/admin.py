@@ -5,9 +5,17 @@ fields); everything else the admin accepts (lookups, searches, choices, history,
 reverts, deletions) goes through accounts/admin_policy.py, shared by every admin.
 """
 
+import re
+
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.core.exceptions import ValidationError
 from django.db.models.signals import post_save
+from django.http import HttpResponseRedirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
@@ -18,8 +26,9 @@ from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
 from .admin_filters import PresentValuesListFilter
-from .models import Defector, Outlet, Quote, Source
-from .services import case_warnings, defector_attach_quote_sources, quote_save
+from .duplicates import possible_duplicates
+from .models import Defector, DefectorAlias, Outlet, Quote, Source
+from .services import case_warnings, defector_attach_quote_sources, defector_merge, quote_save
 from .templatetags.testimony_tags import partial_date
 
 
@@ -79,6 +88,70 @@ class SourceAdmin(PolicyHistoryAdmin):
     list_select_related = ["outlet"]
 
 
+QUOTE_SOURCE_FIELD = re.compile(r"^quotes-\d+-source$")
+QUOTE_SOURCE_ID = re.compile(r"^[0-9]{1,18}$")  # an id a database can compare (64-bit), ASCII digits only
+
+
+class DefectorForm(forms.ModelForm):
+    """The defector form, which lists possible duplicates (testimony/duplicates.py)
+    before a new record, or a changed name, country, date or sources, is saved."""
+
+    DUPLICATE_FIELDS = ("name", "country", "reported_on", "sources")
+
+    not_a_duplicate = forms.BooleanField(
+        label="This is not a duplicate",
+        required=False,
+        help_text="Tick to save although possible duplicates are listed; leave it to check them first.",
+    )
+    user = None  # set per request by DefectorAdmin.get_form
+
+    def quoted_source_ids(self) -> list[int]:
+        # The inline quotes' sources become the defector's sources on saving; a
+        # shared source is the strongest sign of a duplicate, so they count too.
+        values = (v for k in self.data if QUOTE_SOURCE_FIELD.match(k) for v in self.data.getlist(k))
+        return [int(v) for v in values if QUOTE_SOURCE_ID.match(v)]  # the inline's own check reports the rest
+
+    def clean(self):
+        cleaned = super().clean()
+        if self.errors or cleaned.get("not_a_duplicate"):
+            return cleaned
+        if self.instance.pk and not set(self.DUPLICATE_FIELDS) & set(self.changed_data):
+            return cleaned
+        sources = [s.pk for s in cleaned.get("sources") or ()] + self.quoted_source_ids()
+        values = {
+            "pk": self.instance.pk,
+            "name": cleaned.get("name", ""),
+            "country": cleaned.get("country", ""),
+            "reported_on": cleaned.get("reported_on"),
+            "sources": sources,
+        }
+        candidates = possible_duplicates(values, user=self.user)
+        if candidates:
+            listed = format_html_join(
+                "",
+                '<li><a href="{}">{} {}</a> ({})</li>',
+                (
+                    (
+                        reverse("admin:testimony_defector_change", args=[c.defector.pk]),
+                        c.defector.case_id,
+                        c.defector.name,
+                        "; ".join(c.reasons),
+                    )
+                    for c in candidates
+                ),
+            )
+            raise ValidationError(
+                format_html(
+                    'Possible duplicates of this defector: <ul class="possible-duplicates">{}</ul>'
+                    "If this is another person, tick \u201cThis is not a duplicate\u201d and save again; "
+                    "if it is the same one, merge the records from the defector list.",
+                    listed,
+                ),
+                code="possible_duplicates",
+            )
+        return cleaned
+
+
 @admin.register(Defector)
 class DefectorAdmin(PolicyHistoryAdmin):
     list_display = [
@@ -106,12 +179,15 @@ class DefectorAdmin(PolicyHistoryAdmin):
     inlines = [QuoteInline]
     readonly_fields = ["created_at", "updated_at"]
     change_list_template = "admin/testimony/defector/change_list.html"  # adds "Import CSV"
+    form = DefectorForm
+    actions = ["merge_selected"]
     fieldsets = [
         (None, {"fields": ["case_id", "name", "sex", "country", "role", "status"]}),
         ("Dates", {"fields": [("reported_on", "reported_precision"), ("defected_on", "defected_precision")]}),
         ("Sources and notes", {"fields": ["sources", "notes"]}),
         ("Publication", {"fields": ["provenance", "visibility", ("created_at", "updated_at")]}),
     ]
+    duplicate_fieldset = ("Duplicate check", {"fields": ["not_a_duplicate"]})
     identity_fieldset = (
         "Identity (protected)",
         {
@@ -137,9 +213,45 @@ class DefectorAdmin(PolicyHistoryAdmin):
         return readonly if obj is None else [*readonly, "case_id"]
 
     def get_fieldsets(self, request, obj=None):
+        fieldsets = [*self.fieldsets, self.duplicate_fieldset]
         if can_view_identity(request.user):
-            return [*self.fieldsets, self.identity_fieldset]
-        return self.fieldsets
+            return [*fieldsets, self.identity_fieldset]
+        return fieldsets
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.user = request.user  # a fresh class per request: candidates are those this user may see
+        return form
+
+    @admin.action(description="Merge the two selected defectors", permissions=["change", "delete"])
+    def merge_selected(self, request, queryset):
+        """Choose which of two records keeps its case ID, then services.defector_merge."""
+        records = list(queryset.order_by("case_id")[:3])
+        if len(records) != 2:
+            self.message_user(request, "Select exactly two defectors to merge.", messages.ERROR)
+            return None
+        keep_pk = request.POST.get("keep")
+        if keep_pk in {str(r.pk) for r in records}:
+            keep, absorb = sorted(records, key=lambda r: str(r.pk) != keep_pk)
+            try:
+                kept = defector_merge(keep=keep, absorb=absorb, user=request.user)
+            except ValidationError as refused:
+                self.message_user(request, " ".join(refused.messages), messages.ERROR)
+                return None
+            self.message_user(
+                request,
+                f"Merged {absorb.case_id} into {kept.case_id}; links to {absorb.case_id} now lead to {kept.case_id}.",
+                messages.SUCCESS,
+            )
+            return HttpResponseRedirect(reverse("admin:testimony_defector_change", args=[kept.pk]))
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Merge two defectors",
+            "opts": self.model._meta,
+            "records": Defector.objects.filter(pk__in=[r.pk for r in records]).with_quote_count().order_by("case_id"),
+            "action_checkbox_name": ACTION_CHECKBOX_NAME,
+        }
+        return TemplateResponse(request, "admin/testimony/defector/merge.html", context)
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
         record_identity_view(request=request, defectors=[obj])  # audit log; only if identity fields are shown
@@ -202,3 +314,23 @@ class QuoteAdmin(QuoteTaggingActionsMixin, PolicyHistoryAdmin):
 
     def save_related(self, request, form, formsets, change):
         quote_set_narratives(quote=form.instance, narratives=form.cleaned_data["narratives"], coder=request.user)
+
+
+@admin.register(DefectorAlias)
+class DefectorAliasAdmin(AccessPolicyAdmin, admin.ModelAdmin):
+    """Case IDs of merged records; written only by the merge. An alias of a
+    restricted record is as hidden as the record."""
+
+    list_display = ["case_id", "defector", "merged_at", "merged_by", "reason"]
+    search_fields = ["case_id", "defector__case_id"]
+    list_select_related = ["defector", "merged_by"]
+
+    def get_queryset(self, request):
+        visible = Defector.objects.visible_to(request.user)
+        return super().get_queryset(request).filter(defector__in=visible)
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

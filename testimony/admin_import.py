@@ -30,6 +30,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
 
+from .duplicates import PREVIEW_CHECKED, import_preview_duplicates
 from .imports.columns import COLUMNS, CONTRACT_COLUMNS, EXTENSION_COLUMNS
 from .imports.service import defector_import
 
@@ -127,6 +128,11 @@ def defector_import_view(request, model_admin):
             }
             result = _run(request, upload.name, content, dry_run=True)
             context.update(result_context(result), file_name=upload.name, digest=digest)
+            if result.ok:
+                context["possible_duplicates"] = import_preview_duplicates(
+                    content, result.case_ids["created"], user=request.user
+                )
+                context["duplicates_checked"] = min(result.created, PREVIEW_CHECKED)
     context["form"] = form
     return TemplateResponse(request, "admin/testimony/defector/import.html", context)
 

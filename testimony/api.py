@@ -8,10 +8,12 @@ of ``testimony.view_identity``; each response that shows them is logged.
 """
 
 from django.db.models import Prefetch
+from django.http import Http404
 from django_countries.serializers import CountryFieldMixin
 from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field, extend_schema_view
 from rest_framework import serializers, viewsets
 from rest_framework.response import Response
+from rest_framework.reverse import reverse
 
 from accounts.access import can_view_identity
 from audit.models import Action
@@ -23,6 +25,7 @@ from narratives.models import Narrative
 from narratives.services import quote_set_narratives
 
 from . import selectors, services
+from .duplicates import merged_into
 from .filters import QUOTE_DEFECTOR_FILTERS, DefectorFilterSet, OutletFilterSet, QuoteFilterSet, SourceFilterSet
 from .models import Defector, Outlet, Quote, Source
 
@@ -217,7 +220,20 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         return response
 
     def retrieve(self, request, *args, **kwargs):
-        defector = self.get_object()
+        try:
+            defector = self.get_object()
+        except Http404:
+            # A merged case ID (services.defector_merge) points to the record it became.
+            kept = merged_into(kwargs["case_id"], user=request.user)
+            if kept is None:
+                raise
+            location = reverse("api:defector-detail", args=[kept.case_id], request=request)
+            detail = {  # the API's error shape (docs/contract.md), with the pointer
+                "detail": f"{kwargs['case_id']} was merged into {kept.case_id}.",
+                "errors": {},
+                "merged_into": kept.case_id,
+            }
+            return Response(detail, status=301, headers={"Location": location})
         data = self.get_serializer(defector).data
         self.log_identity([defector])
         return Response(data)

@@ -1,14 +1,18 @@
 """Defectors, the press items that reported them, and their quoted testimony."""
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower, Trim
 from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
 
 from .languages import LANGUAGE_CHOICES
 from .querysets import DefectorQuerySet, QuoteQuerySet
+from .urls_normal import normal_url
 from .validators import validate_not_future
 
 
@@ -94,6 +98,12 @@ class Provenance(models.TextChoices):
     SYNTHETIC = "synthetic", "Synthetic record"
 
 
+def fold_outlet_name(name: str) -> str:
+    """An outlet's name as stored: no surrounding space and single spaces inside,
+    so that "Asharq  Al-Awsat " is saved as "Asharq Al-Awsat"."""
+    return " ".join(name.split())
+
+
 class OutletManager(models.Manager):
     # Natural keys let fixtures refer to rows by their stable name instead of a database id.
     def get_by_natural_key(self, name):
@@ -113,10 +123,27 @@ class Outlet(models.Model):
 
     class Meta:
         ordering = ["name"]
-        constraints = [choices_constraint("kind", OutletKind)]
+        constraints = [
+            choices_constraint("kind", OutletKind),
+            # "BBC News" and "bbc news " are one outlet (names are folded by clean() before saving).
+            models.UniqueConstraint(
+                Lower(Trim("name")),
+                name="testimony_outlet_name_folded_unique",
+                violation_error_message="An outlet with this name (ignoring case and spaces) already exists.",
+            ),
+        ]
 
     def __str__(self):
         return self.name
+
+    def clean(self):
+        self.name = fold_outlet_name(self.name)
+        clash = Outlet.objects.filter(name__iexact=self.name).exclude(pk=self.pk).first()
+        if clash is not None:
+            raise ValidationError(
+                {"name": f"an outlet {clash.name!r} already exists (differs only in case or spacing)"},
+                code="outlet_name_folded",
+            )
 
     def natural_key(self):
         return (self.name,)
@@ -146,6 +173,17 @@ class Source(models.Model):
     def __str__(self):
         date = self.published_on.isoformat() if self.published_on else "undated"
         return f"{self.outlet}: {self.title} ({date})"
+
+    def clean(self):
+        # One spelling per address (urls_normal.py), before the uniqueness check compares it.
+        self.url = normal_url(self.url)
+        if self.archived_url:
+            self.archived_url = normal_url(self.archived_url)
+        clash = Source.objects.filter(url=self.url).exclude(pk=self.pk).first() if self.url else None
+        if clash is not None:
+            raise ValidationError(
+                {"url": f"the source {clash.title!r} (id {clash.pk}) already has this URL"}, code="url_taken"
+            )
 
 
 class DefectorManager(models.Manager.from_queryset(DefectorQuerySet)):
@@ -224,6 +262,12 @@ class Defector(models.Model):
             choices_constraint("provenance", Provenance),
             *precision_constraints("reported_on", "reported_precision", optional=False),
             *precision_constraints("defected_on", "defected_precision", optional=True),
+            # ux-2015-001 and UX-2015-001 would be two cases of one person in every count.
+            models.UniqueConstraint(
+                Lower("case_id"),
+                name="testimony_defector_case_id_ci_unique",
+                violation_error_message="A case with this case ID (ignoring case) already exists.",
+            ),
         ]
         indexes = [
             models.Index(fields=["reported_on"]),
@@ -247,6 +291,22 @@ class Defector(models.Model):
         clean_partial_date(self, "reported_on", "reported_precision")
         clean_partial_date(self, "defected_on", "defected_precision")
         clean_defection_before_report(self)
+        if self.case_id:
+            clash = Defector.objects.filter(case_id__iexact=self.case_id).exclude(pk=self.pk)
+            clash = clash.values_list("case_id", flat=True).first()
+            if clash is not None and clash != self.case_id:
+                raise ValidationError(
+                    {"case_id": f"a case {clash} already exists (differs only in case)"}, code="case_id_folded"
+                )
+            alias = DefectorAlias.objects.filter(case_id__iexact=self.case_id).select_related("defector").first()
+            if alias is not None and alias.defector_id != self.pk:
+                raise ValidationError(
+                    {
+                        "case_id": f"case {alias.case_id} was merged into {alias.defector.case_id}; "
+                        "its ID stays reserved"
+                    },
+                    code="case_id_merged",
+                )
 
 
 class Quote(models.Model):
@@ -287,3 +347,27 @@ DefectorSource = Defector.sources.through
 DefectorSource.__str__ = lambda row: f"{row.defector} cited in {row.source}"
 DefectorSource._meta.verbose_name = "source of a defector"
 DefectorSource._meta.verbose_name_plural = "sources of defectors"
+
+
+class DefectorAlias(models.Model):
+    """The case ID of a record merged into another (services.defector_merge).
+
+    Published tables, exported files and links cite the old case ID; it keeps
+    resolving (the page redirects, the API points to the kept record) and is
+    never given to a new case."""
+
+    case_id = models.CharField("merged case ID", max_length=32, unique=True)
+    defector = models.ForeignKey(Defector, on_delete=models.CASCADE, related_name="aliases")
+    merged_at = models.DateTimeField(auto_now_add=True)
+    merged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["case_id"]
+        verbose_name_plural = "defector aliases"
+        constraints = [models.UniqueConstraint(Lower("case_id"), name="testimony_defectoralias_case_id_ci_unique")]
+
+    def __str__(self):
+        return f"{self.case_id} \u2192 {self.defector.case_id}"

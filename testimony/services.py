@@ -121,3 +121,59 @@ def case_entry_save(
         quote_set_narratives(quote=quote, narratives=entry.narratives, coder=coder)
         saved.append(quote)
     return defector, saved
+
+
+@transaction.atomic
+def defector_merge(*, keep: Defector, absorb: Defector, user) -> Defector:
+    """Merge ``absorb`` into ``keep``: one person entered twice.
+
+    ``keep`` keeps its case ID and fields and gains ``absorb``'s sources and
+    quotes (their narrative tags go with the quotes); ``absorb``'s notes are
+    appended to its notes. ``absorb`` is then deleted, and its case ID becomes
+    a DefectorAlias of ``keep`` (so its page redirects and its API URL points
+    to ``keep``) and is never given to a new case. Both change histories stay;
+    every row written records the reason "Merged A into B" and ``user``.
+
+    Identity fields: ``keep``'s stay; ``absorb``'s non-empty ones are appended
+    to ``keep``'s contact notes. Only a user with identity access may merge a
+    record that holds identity fields, since merging would otherwise drop them
+    unseen. Refused (ValidationError): merging a record into itself, or a
+    record the user may not see.
+    """
+    from accounts.access import can_view_identity, can_view_restricted
+
+    from .models import DefectorAlias, Visibility
+
+    keep = Defector.objects.select_for_update().get(pk=keep.pk)
+    absorb = Defector.objects.select_for_update().get(pk=absorb.pk)
+    if keep.pk == absorb.pk:
+        raise ValidationError("A record cannot be merged into itself.", code="merge_self")
+    if not can_view_restricted(user) and Visibility.RESTRICTED in (keep.visibility, absorb.visibility):
+        raise ValidationError("You may not merge restricted records.", code="merge_restricted")
+    held = {name: getattr(absorb, name) for name in Defector.IDENTITY_FIELDS if getattr(absorb, name)}
+    if held and not can_view_identity(user):
+        raise ValidationError(
+            f"{absorb.case_id} holds identity fields; an identity custodian must merge it.", code="merge_identity"
+        )
+    reason = f"Merged {absorb.case_id} into {keep.case_id}"[:100]
+
+    if absorb.notes:
+        keep.notes = "\n\n".join(filter(None, [keep.notes, f"From merged case {absorb.case_id}: {absorb.notes}"]))
+    if held:
+        lines = [f"{Defector._meta.get_field(name).verbose_name}: {value}" for name, value in held.items()]
+        merged = f"From merged case {absorb.case_id}:\n" + "\n".join(lines)
+        keep.contact_notes = "\n\n".join(filter(None, [keep.contact_notes, merged]))
+    for record in (keep, absorb):
+        record._change_reason = reason
+        record._history_user = user
+    keep.save()
+    keep.sources.add(*absorb.sources.all())
+    for quote in absorb.quotes.all():
+        quote.defector = keep
+        quote._change_reason = reason
+        quote._history_user = user
+        quote.save(update_fields=["defector", "updated_at"])
+    DefectorAlias.objects.filter(defector=absorb).update(defector=keep)
+    DefectorAlias.objects.create(case_id=absorb.case_id, defector=keep, merged_by=user, reason=reason)
+    absorb.delete()
+    return keep

@@ -7,7 +7,7 @@ from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
 from django.core.paginator import EmptyPage, PageNotAnInteger
 from django.db.models import Count
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views import View
@@ -21,6 +21,7 @@ from narratives.models import Narrative
 
 from . import selectors, services
 from .active_filters import active_filters
+from .duplicates import merged_into, possible_duplicates
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
 from .longform import stream_csv
@@ -213,6 +214,16 @@ class DefectorDetailView(BrowseRequiredMixin, DetailView):
     def get_queryset(self):
         return selectors.defector_detail_queryset(user=self.request.user)
 
+    def get(self, request, *args, **kwargs):
+        try:
+            return super().get(request, *args, **kwargs)
+        except Http404:
+            # A merged case ID (services.defector_merge): published links keep working.
+            kept = merged_into(kwargs["case_id"], user=request.user)
+            if kept is None:
+                raise
+            return HttpResponsePermanentRedirect(kept.get_absolute_url())
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["show_identity"] = can_view_identity(self.request.user)
@@ -261,6 +272,20 @@ class CaseEntryView(UserPassesTestMixin, View):
         if entry is None:
             return self.render(forms_, fixed_source=fixed_source, status=400)
         source, defector, quotes = entry
+        if defector.pk is None and not data.get("not_duplicate"):
+            # A new case that may be someone already recorded waits for "this is not a duplicate".
+            candidates = possible_duplicates(
+                {
+                    "name": defector.name,
+                    "country": defector.country.code or "",
+                    "reported_on": defector.reported_on,
+                    "sources": [source] if source.pk else [],
+                },
+                user=request.user,
+            )
+            if candidates:
+                forms_["duplicates_to_confirm"] = True
+                return self.render(forms_, fixed_source=fixed_source, status=200, duplicates=candidates)
         try:
             defector, saved = services.case_entry_save(
                 source=source, defector=defector, quotes=quotes, coder=request.user
@@ -342,12 +367,7 @@ class CaseEntryView(UserPassesTestMixin, View):
         ]
         return source, defector, quotes
 
-    def possible_duplicates(self, forms_):
-        """Where duplicate detection plugs in: the defectors this entry may repeat (shown
-        as a linked list above the form), or None. Not done here (see the README)."""
-        return None
-
-    def render(self, forms_, *, fixed_source, status=200):
+    def render(self, forms_, *, fixed_source, status=200, duplicates=None):
         user = self.request.user
         visible = Defector.objects.visible_to(user)
         saved_case = self.request.GET.get("saved", "")
@@ -360,6 +380,7 @@ class CaseEntryView(UserPassesTestMixin, View):
             "cases": visible.order_by("-created_at", "-pk").values_list("case_id", "name")[:CASE_SUGGESTIONS],
             "saved_defector": visible.filter(case_id=saved_case).first() if saved_case else None,
             "shows_identity": can_view_identity(user),
-            "possible_duplicates": self.possible_duplicates(forms_),
+            # testimony.duplicates: stored cases the new one may repeat, shown before it is saved.
+            "possible_duplicates": duplicates,
         }
         return render(self.request, self.template_name, context, status=status)

@@ -116,12 +116,20 @@ class Writer:
 
     def _resolve_outlets(self, names: set[str]) -> None:
         names -= self.outlet_ids.keys()
-        if names:
-            self.outlet_ids.update(Outlet.objects.filter(name__in=names).values_list("name", "pk"))
-            new = [Outlet(name=name) for name in sorted(names - self.outlet_ids.keys())]
-            for outlet in self.history.create(Outlet, new):
-                self.outlet_ids[outlet.name] = outlet.pk
-            self.result.outlets_created += len(new)
+        if not names:
+            return
+        # Outlets are one per name ignoring case (the model's constraint). They
+        # are few (hundreds), so they are compared here rather than with the
+        # database's lower(), which on SQLite folds ASCII letters only.
+        stored = {name.casefold(): pk for name, pk in Outlet.objects.values_list("name", "pk")}
+        new: dict[str, Outlet] = {}
+        for name in sorted(names):
+            if name.casefold() not in stored:
+                new.setdefault(name.casefold(), Outlet(name=name))
+        for outlet in self.history.create(Outlet, list(new.values())):
+            stored[outlet.name.casefold()] = outlet.pk
+        self.outlet_ids.update((name, stored[name.casefold()]) for name in names)
+        self.result.outlets_created += len(new)
 
     def _find_sources(self, wanted: dict[tuple, dict]) -> dict[tuple, Source]:
         found: dict[tuple, Source] = {}

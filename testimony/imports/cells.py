@@ -18,7 +18,8 @@ from django.utils import timezone
 from django_countries import countries
 
 from ..languages import ISO_639_1, language_name
-from ..models import Precision, Sex
+from ..models import Precision, Sex, fold_outlet_name
+from ..urls_normal import normal_url
 from .result import CellError
 
 SEX_ACCEPTED = "male, female, unknown (or m, f; any case)"
@@ -180,7 +181,13 @@ def parse_url(value: str, max_length: int = 1000) -> str:
             _url_validator(text)
     except ValidationError:
         raise CellError(f"{text!r} is not a URL", "an http:// or https:// address") from None
-    return text
+    # The source is found by this form, as the admin and the API store it.
+    return normal_url(text)
+
+
+def parse_outlet(value: str) -> str:
+    """An outlet's name, spaces folded as the admin and the API store it."""
+    return fold_outlet_name(parse_text(value, 200))
 
 
 def parse_text(value: str, max_length: int, *, required: bool = False, strip: bool = True) -> str:

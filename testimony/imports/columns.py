@@ -98,7 +98,7 @@ TABLE: list[Column] = [
     Column("country", DEFECTOR, "country", True, "text", cells.parse_country, lambda d: d.country.code or ""),
     Column("reported_on", DEFECTOR, "reported_on", True, "date", cells.parse_partial_date,
            _partial_date("reported_on", "reported_precision"), precision="reported_precision"),
-    Column("outlet", SOURCE, "outlet", True, "text", _text(200), lambda s: s.outlet.name),
+    Column("outlet", SOURCE, "outlet", True, "text", cells.parse_outlet, lambda s: s.outlet.name),
     Column("source_title", SOURCE, "title", True, "text", _text(500), _field("title")),
     Column("source_url", SOURCE, "url", True, "text", cells.parse_url, _field("url")),
     Column("source_published_on", SOURCE, "published_on", True, "date",

@@ -9,6 +9,9 @@ path keeps the file's rows in memory.
 
 from __future__ import annotations
 
+from django.db.models.functions import Lower
+
+from ..models import Defector
 from .columns import COLUMNS, DEFECTOR, SOURCE_COLUMNS, column_of
 from .reader import RowSource
 from .result import RowError
@@ -50,4 +53,36 @@ def describe_conflicts(source: RowSource, narrative_codes, case_conflicts, sourc
                     "the same source columns on every row naming a source",
                 )
             )
+    return errors
+
+
+def case_id_clash(line: int, case_id: str, other: str, other_line: int | None) -> RowError:
+    """``case_id`` differs only in case from a stored case (``other_line`` None) or another row's."""
+    where = "already exists" if other_line is None else f"is on line {other_line}"
+    return RowError(
+        line,
+        "case_id",
+        f"a case {other} {where} (differs only in case)",
+        f"the case ID exactly as {other}, or a different case ID",
+    )
+
+
+def case_id_clashes(first_lines: dict[str, int]) -> list[RowError]:
+    """The portable path's check: case IDs (with their first line) that equal a
+    stored case's or another of the file's but for letter case. (The PostgreSQL
+    path runs the same check as a join on its staged cases.)"""
+    errors = []
+    spellings: dict[str, list[tuple[str, int]]] = {}
+    for case_id, line in sorted(first_lines.items(), key=lambda item: item[1]):
+        same = spellings.setdefault(case_id.lower(), [])
+        if same:
+            errors.append(case_id_clash(line, case_id, *same[0]))
+        same.append((case_id, line))
+    folded = list(spellings)
+    for start in range(0, len(folded), 1000):
+        stored = Defector.objects.annotate(folded=Lower("case_id")).filter(folded__in=folded[start : start + 1000])
+        for stored_id in stored.values_list("case_id", flat=True):
+            for case_id, line in spellings[stored_id.lower()]:
+                if case_id != stored_id:
+                    errors.append(case_id_clash(line, case_id, stored_id, None))
     return errors

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from . import cases
 from .cases import DefectorPlan, Writer
 from .columns import order
-from .conflicts import describe_conflicts
+from .conflicts import case_id_clashes, describe_conflicts
 from .reader import RowSource
 from .result import RowError
 from .rows import fingerprint, parse_row
@@ -70,6 +70,7 @@ def validate(source: RowSource, narrative_codes, errors: list[RowError], progres
         progress("validate", index.rows, None)
     if case_conflicts or source_conflicts:
         errors.extend(describe_conflicts(source, narrative_codes, case_conflicts, source_conflicts))
+    errors.extend(case_id_clashes({case_id: entry[0] for case_id, entry in index.cases.items()}))
     errors.sort(key=lambda e: (e.line, order(e.column)))
     return index
 

@@ -39,7 +39,7 @@ from django.db import connection
 from . import cases, setwise
 from .cases import DefectorPlan, Writer
 from .columns import DEFECTOR_FIELDS, QUOTE_EXTRAS, SOURCE_COLUMNS, order
-from .conflicts import describe_conflicts
+from .conflicts import case_id_clash, describe_conflicts
 from .reader import RowSource
 from .result import ImportResult
 from .rows import parse_row, source_key
@@ -89,6 +89,7 @@ def _run(cursor, source: RowSource, narrative_codes, writer: Writer, result: Imp
     with result.phase("check"):
         new, stored = _stage_cases_and_sources(cursor, result.rows)
         _check(cursor, source, narrative_codes, errors)
+        _check_case_id_case(cursor, errors)
     if errors:
         errors.sort(key=lambda e: (e.line, order(e.column)))
         return
@@ -136,6 +137,19 @@ def _write(cursor, writer: Writer, result: ImportResult, present: frozenset[str]
         # for whatever the caller's transaction does next.
         cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
+def _check_case_id_case(cursor, errors: list) -> None:
+    """Case IDs equal to a stored case's, or to another of the file's, but for
+    letter case (the same check as the portable path's conflicts.case_id_clashes)."""
+    cursor.execute(
+        "SELECT c.line, c.case_id, d.case_id, NULL FROM imp_case c JOIN testimony_defector d "
+        "ON lower(d.case_id) = lower(c.case_id) AND d.case_id <> c.case_id "
+        "UNION ALL SELECT c.line, c.case_id, o.case_id, o.line FROM imp_case c JOIN imp_case o "
+        "ON lower(o.case_id) = lower(c.case_id) AND o.line < c.line AND o.case_id <> c.case_id "
+        "AND NOT EXISTS (SELECT FROM imp_case p WHERE lower(p.case_id) = lower(c.case_id) AND p.line < o.line)"
+    )
+    errors.extend(case_id_clash(*row) for row in cursor.fetchall())
 
 
 def _stage_cases_and_sources(cursor, rows: int) -> tuple[int, int]:

@@ -75,8 +75,11 @@ class SetWriter:
         self.result.outlets_created += self.execute(
             f"WITH new AS (INSERT INTO {quote_name(Outlet._meta.db_table)} (name, {', '.join(defaults)}) "
             f"SELECT name, {', '.join(f'%({c})s' for c in defaults)} FROM ("
-            "SELECT DISTINCT outlet AS name FROM imp_source i WHERE NOT EXISTS "
-            f"(SELECT FROM {quote_name(Outlet._meta.db_table)} o WHERE o.name = i.outlet) ORDER BY 1) n "
+            # Outlets are one per name ignoring case (the model's constraint): the
+            # file's first spelling, in name order, names a new one.
+            "SELECT DISTINCT ON (lower(outlet)) outlet AS name FROM imp_source i WHERE NOT EXISTS "
+            f"(SELECT FROM {quote_name(Outlet._meta.db_table)} o WHERE lower(o.name) = lower(i.outlet)) "
+            "ORDER BY lower(outlet), outlet) n "
             f"RETURNING *) {insert_sql(Outlet, 'new r', '+')}",
             defaults,
         )
@@ -87,7 +90,7 @@ class SetWriter:
             "CREATE TEMPORARY TABLE imp_src ON COMMIT DROP AS "
             "SELECT i.*, o.id AS outlet_id, COALESCE(u.id, t.id) AS existing_id, "
             f"COALESCE(u.id, t.id, {_nextval(Source, 'id')}) AS source_id "
-            f"FROM imp_source i JOIN {quote_name(Outlet._meta.db_table)} o ON o.name = i.outlet "
+            f"FROM imp_source i JOIN {quote_name(Outlet._meta.db_table)} o ON lower(o.name) = lower(i.outlet) "
             f"LEFT JOIN {table} u ON i.url <> '' AND u.url = i.url AND u.url <> '' "
             f"LEFT JOIN LATERAL (SELECT x.id FROM {table} x WHERE i.url = '' AND x.outlet_id = o.id "
             "AND x.title = i.title ORDER BY x.url <> '', x.id LIMIT 1) t ON true"

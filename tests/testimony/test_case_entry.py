@@ -1,5 +1,7 @@
 """The case entry page (/entry/): one article's source, defector and quotes in one save."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 
@@ -103,7 +105,10 @@ def test_the_page_after_saving_keeps_the_source_and_suggests_the_next_case_id(cl
     assert response.context["defector_form"]["case_id"].value() == "ENTRY-002"
     # The second case from the same source: only the defector and its quote are new.
     source = Source.objects.get()
-    data = entry_data(**{"source-source": str(source.pk), "defector-case_id": "ENTRY-002", "quotes-TOTAL_FORMS": "1"})
+    data = entry_data(
+        **{"source-source": str(source.pk), "defector-case_id": "ENTRY-002", "quotes-TOTAL_FORMS": "1"},
+        not_duplicate="1",  # the same name and source as ENTRY-001: the page asks first
+    )
     for key in [k for k in data if k.startswith("new_source-")]:
         del data[key]  # not on the page once the source is fixed
     response = client.post(f"{URL}?source={source.pk}", data)
@@ -205,6 +210,7 @@ def test_identity_fields_only_for_identity_custodians(client, researcher, custod
                 "defector-case_id": "ENTRY-002",
                 "defector-legal_name": "Real Name",
                 "new_source-url": "https://aawsat.example/other",
+                "not_duplicate": "1",  # the same name, country and month as ENTRY-001
             }
         ),
     )
@@ -235,22 +241,19 @@ def test_only_researchers_may_enter_cases(client, analyst):
     assert client.get(URL).status_code == 403
 
 
-def test_possible_duplicates_are_listed_when_given(rf, researcher):
-    """Duplicate detection (not part of this page) hands its candidates to the template as ``possible_duplicates``."""
-    from django.template.loader import render_to_string
+def test_a_possible_duplicate_is_shown_before_saving_and_saved_only_when_confirmed(client, researcher):
+    DefectorFactory(case_id="DUP-1", name="Abu Test", country="SY", reported_on=datetime.date(2015, 6, 20))
+    client.force_login(researcher)
 
-    from testimony.views import CaseEntryView
+    warned = client.post(URL, entry_data())
 
-    candidate = DefectorFactory(case_id="DUP-1")
-    request = rf.get(URL)
-    request.user = researcher
-    view = CaseEntryView()
-    view.setup(request)
-    context = {**view.build_forms(data=None, fixed_source=None), "possible_duplicates": [candidate]}
-    body = render_to_string(CaseEntryView.template_name, context, request=request)
-    assert "Possible duplicates" in body and 'href="/defectors/DUP-1/"' in body
-    context["possible_duplicates"] = None
-    assert "Possible duplicates" not in render_to_string(CaseEntryView.template_name, context, request=request)
+    body = warned.content.decode()
+    assert warned.status_code == 200 and 'id="possible-duplicates"' in body and 'href="/defectors/DUP-1/"' in body
+    assert not Defector.objects.filter(case_id="ENTRY-001").exists()  # nothing saved yet
+
+    saved = client.post(URL, entry_data(not_duplicate="1"))
+
+    assert saved.status_code == 302 and Defector.objects.filter(case_id="ENTRY-001").exists()
 
 
 @pytest.mark.parametrize(
