@@ -41,7 +41,8 @@ class QuoteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["narratives"].initial = list(self.instance.narratives.values_list("pk", flat=True).distinct())
+            # From the tags the inline prefetched, when it did: no query per quote.
+            self.fields["narratives"].initial = sorted({tag.narrative_id for tag in self.instance.tags.all()})
 
 
 def save_quote_form(request, quote_form) -> Quote:
@@ -57,6 +58,23 @@ class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["source", "text", "language", "translation", "locator", "narratives"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("source__outlet").prefetch_related("tags")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The codebook's checkboxes, read once for every quote of the page rather than once each.
+        choices = [(n.pk, str(n)) for n in Narrative.objects.all()]
+        form = formset.form
+
+        class QuoteInlineForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["narratives"].choices = choices
+
+        formset.form = QuoteInlineForm
+        return formset
 
 
 @admin.register(Outlet)
