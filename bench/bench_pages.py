@@ -187,7 +187,8 @@ def run(url, defectors):
             assert response.status_code == 200, (url_path, response.status_code)
             # Counted by a wrapper: the test client's request_started signal resets queries_log.
             captured = []
-            with connection.execute_wrapper(lambda execute, sql, *rest: captured.append(sql) or execute(sql, *rest)):
+            count = lambda execute, sql, *rest, seen=captured: seen.append(sql) or execute(sql, *rest)  # noqa: E731
+            with connection.execute_wrapper(count):
                 client.get(url_path, secure=True)
             page_ms = timed(lambda url_path=url_path: client.get(url_path, secure=True))
             sql_ms = timed(sql(statement, params))
