@@ -7,6 +7,7 @@ reverts, deletions) goes through accounts/admin_policy.py, shared by every admin
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin.widgets import AutocompleteSelect
 from simple_history.admin import SimpleHistoryAdmin
 
 from accounts.access import can_view_identity
@@ -52,6 +53,19 @@ def save_quote_form(request, quote_form) -> Quote:
     return quote
 
 
+class LoadedSourceAutocomplete(AutocompleteSelect):
+    """The source autocomplete of one inline quote, labelled from the source the inline
+    already loaded (``loaded``) instead of one query per quote to read it again."""
+
+    loaded = None
+
+    def optgroups(self, name, value, attr=None):
+        source = self.loaded
+        if source is None or [str(v) for v in value if v not in ("", None)] != [str(source.pk)]:
+            return super().optgroups(name, value, attr)
+        return [(None, [self.create_option(name, source.pk, str(source), {str(source.pk)}, 0)], 0)]
+
+
 class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
     model = Quote
     form = QuoteForm
@@ -60,7 +74,7 @@ class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
     fields = ["source", "text", "language", "translation", "locator", "narratives"]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).select_related("source__outlet").prefetch_related("tags")
+        return super().get_queryset(request).select_related("defector", "source__outlet").prefetch_related("tags")
 
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
@@ -72,9 +86,17 @@ class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
             def __init__(self, *args, **kwargs):
                 super().__init__(*args, **kwargs)
                 self.fields["narratives"].choices = choices
+                widget = getattr(self.fields["source"].widget, "widget", None)
+                if isinstance(widget, LoadedSourceAutocomplete) and self.instance.source_id:
+                    widget.loaded = self.instance.source
 
         formset.form = QuoteInlineForm
         return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = LoadedSourceAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Outlet)
