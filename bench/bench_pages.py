@@ -126,21 +126,23 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--defectors", type=int, default=100_000)
     parser.add_argument("--keep", action="store_true", help="Leave the scratch database for EXPLAIN.")
+    parser.add_argument("--reuse", action="store_true", help="Measure a database kept by --keep; no import.")
     args = parser.parse_args()
     base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/testimony_bench")
     name = base.rsplit("/", 1)[1] + "_pages"
-    admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    if not args.reuse:
+        admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
     try:
-        run(database_url(base, name), args.defectors)
+        run(database_url(base, name), args.defectors, fill=not args.reuse)
     finally:
-        if not args.keep:
+        if not (args.keep or args.reuse):
             from django.db import connections
 
             connections.close_all()
             admin(base, f"DROP DATABASE IF EXISTS {name}")
 
 
-def run(url, defectors):
+def run(url, defectors, fill=True):
     setup_django(url)
     os.environ["ALLOWED_HOSTS"] = "testserver"
     from django.conf import settings
@@ -159,23 +161,28 @@ def run(url, defectors):
 
     from narratives.models import Narrative
     from testimony.imports.service import defector_import
-    from testimony.models import Defector
+    from testimony.models import Defector, Quote
     from testimony.synthetic import synthetic_rows
 
-    call_command("migrate", verbosity=0)
-    codes = tuple(Narrative.objects.values_list("code", flat=True))
-    start = time.perf_counter()
-    result = defector_import(
-        rows=lambda: synthetic_rows(defectors=defectors, narrative_codes=codes),
-        change_reason="bench_pages",
-        writer="postgres",
-    )
-    assert result.ok, result.errors[:5]
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
-    print(f"{defectors:,} synthetic defectors ({result.rows:,} rows) imported in {time.perf_counter() - start:.0f} s")
+    if fill:
+        call_command("migrate", verbosity=0)
+        codes = tuple(Narrative.objects.values_list("code", flat=True))
+        start = time.perf_counter()
+        result = defector_import(
+            rows=lambda: synthetic_rows(defectors=defectors, narrative_codes=codes),
+            change_reason="bench_pages",
+            writer="postgres",
+        )
+        assert result.ok, result.errors[:5]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        seconds = time.perf_counter() - start
+        print(f"{defectors:,} synthetic defectors ({result.rows:,} rows) imported and analysed in {seconds:.0f} s")
+    print(f"{Defector.objects.count():,} defectors, {Quote.objects.count():,} quotes")
 
-    user = get_user_model().objects.create_superuser("bench", "bench@example.org", "bench-only")
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    user.is_superuser = user.is_staff = True
+    user.save()
     client = Client()
     client.force_login(user)
     defector_pk = Defector.objects.filter(quotes__isnull=False).order_by("pk").values_list("pk", flat=True)[0]

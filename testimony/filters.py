@@ -120,7 +120,9 @@ class DefectorFilterSet(filters.FilterSet):
         return queryset.filter(region_q(value))
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        # The request carries the ids a search matched, so its page, count and facets search once.
+        matches = None if self.request is None else self.request.__dict__.setdefault("testimony_search_matches", {})
+        return queryset.search(value, matches=matches)
 
 
 # The defector filters that also choose quotes (of the defectors they select).

@@ -63,11 +63,13 @@ def _without(data, *keys):
     return data
 
 
-def _ids(data, *, user, exclude=()):
+def _ids(data, *, user, exclude=(), request=None):
     """The pks of the set ``data`` selects, without the facet's own parameter and
     without ordering, as a subquery: the grouped facet query then never meets the
     list's own annotations, ordering or DISTINCT."""
-    filterset = DefectorFilterSet(_without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user))
+    filterset = DefectorFilterSet(
+        _without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user), request=request
+    )
     return filterset.qs.order_by().values("pk")
 
 
@@ -87,21 +89,22 @@ class Facet:
     values: list[FacetValue] = field(default_factory=list)
 
 
-def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
+def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Facet]:
     """Facet counts for the current filtered set: one grouped query per facet.
 
     Each facet is counted over the set selected by every *other* parameter
     (disjunctive faceting, as on most search sites), so the number beside a
     value is how many defectors choosing that value gives, and the values of a
     facet stay on the panel after one of them is chosen. ``data`` is a valid QueryDict
-    (``request.GET``); ``selected`` (default ``data``) says which values are ticked.
+    (``request.GET``); ``selected`` (default ``data``) says which values are ticked;
+    ``request``, when given, lets the facets reuse the ids the page's search matched.
     """
     selected = {name: set((data if selected is None else selected).getlist(name)) for name in FACETS}
     facets = {name: Facet(name, label) for name, label in FACETS.items()}
 
     def grouped(column, choices):
         rows = (
-            Defector.objects.filter(pk__in=_ids(data, user=user, exclude=[column]))
+            Defector.objects.filter(pk__in=_ids(data, user=user, exclude=[column], request=request))
             .values(column)
             .annotate(n=Count("pk"))
             .order_by()
@@ -126,7 +129,7 @@ def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
     # Grouped over the tags of the candidate defectors' quotes (and the source
     # links of the candidates), never over every tag: a narrowed set reads only
     # its own rows through the foreign-key indexes.
-    ids = _ids(data, user=user, exclude=["narrative"])
+    ids = _ids(data, user=user, exclude=["narrative"], request=request)
     tagged = dict(
         Tag.objects.filter(quote__defector__in=ids)
         .values("narrative_id")
@@ -139,7 +142,7 @@ def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
         for n in Narrative.objects.order_by("display_order", "code")
     ]
 
-    ids = _ids(data, user=user, exclude=["outlet"])
+    ids = _ids(data, user=user, exclude=["outlet"], request=request)
     covered = dict(
         Source.defectors.through.objects.filter(defector__in=ids)
         .values("source__outlet__name")

@@ -114,6 +114,8 @@ PAGES = [
 
 @pytest.mark.parametrize("url, queries", PAGES)
 def test_page_query_count_does_not_grow_with_rows(client, db, django_assert_num_queries, url, queries):
+    if connection.vendor == "postgresql" and "q=" in url:
+        queries += 1  # the match itself, run once; the page, count and facets reuse its ids
     make(3)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
