@@ -36,8 +36,11 @@ class DefectorFilterSet(filters.FilterSet):
     text_filters = ("q",)
 
     sex = filters.ChoiceFilter(choices=Defector.Sex.choices, help_text="male, female or unknown.")
+    # distinct=False on the multiple-choice filters of the defector's own columns: no
+    # join, so no duplicate, and DISTINCT made the paginator count sort every column.
     country = filters.MultipleChoiceFilter(
         choices=country_choices,
+        distinct=False,
         help_text="ISO 3166-1 alpha-2 code of the country of origin; repeat for several (any of them).",
     )
     narrative = filters.ModelMultipleChoiceFilter(
@@ -70,6 +73,7 @@ class DefectorFilterSet(filters.FilterSet):
     )
     reported_precision = filters.MultipleChoiceFilter(
         choices=Precision.choices,
+        distinct=False,
         help_text="day, month or year; repeat for several. A monthly table counts only day and month.",
     )
     narrative_all = filters.ModelMultipleChoiceFilter(
@@ -83,6 +87,7 @@ class DefectorFilterSet(filters.FilterSet):
     )
     country_not = filters.MultipleChoiceFilter(
         choices=country_choices,
+        distinct=False,
         field_name="country",
         exclude=True,
         help_text="Exclude these countries of origin (defectors of unknown country stay).",

@@ -63,14 +63,20 @@ def _without(data, *keys):
     return data
 
 
-def _ids(data, *, user, exclude=(), request=None):
-    """The pks of the set ``data`` selects, without the facet's own parameter and
-    without ordering, as a subquery: the grouped facet query then never meets the
-    list's own annotations, ordering or DISTINCT."""
+def _selected(data, *, user, exclude=(), request=None):
+    """The set ``data`` selects, without the facet's own parameter, ordering or the
+    list's annotations: what a facet groups."""
     filterset = DefectorFilterSet(
         _without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user), request=request
     )
-    return filterset.qs.order_by().values("pk")
+    return filterset.qs.order_by()
+
+
+def _ids(data, *, user, exclude=(), request=None):
+    """The pks of that set, as a subquery for the facets that group other tables;
+    None when the set is every defector, so that they need not join it at all."""
+    chosen = _selected(data, user=user, exclude=exclude, request=request)
+    return chosen.values("pk") if chosen.query.where else None
 
 
 @dataclass
@@ -103,12 +109,8 @@ def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Fac
     facets = {name: Facet(name, label) for name, label in FACETS.items()}
 
     def grouped(column, choices):
-        rows = (
-            Defector.objects.filter(pk__in=_ids(data, user=user, exclude=[column], request=request))
-            .values(column)
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        # Grouped on the filtered rows themselves, not on pk IN (the same rows).
+        rows = _selected(data, user=user, exclude=[column], request=request).values(column).annotate(n=Count("pk"))
         counts = {row[column]: row["n"] for row in rows}
         return [
             FacetValue(str(value), str(label), counts.get(value, 0), str(value) in selected[column])
@@ -131,7 +133,7 @@ def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Fac
     # its own rows through the foreign-key indexes.
     ids = _ids(data, user=user, exclude=["narrative"], request=request)
     tagged = dict(
-        Tag.objects.filter(quote__defector__in=ids)
+        (Tag.objects.all() if ids is None else Tag.objects.filter(quote__defector__in=ids))
         .values("narrative_id")
         .annotate(n=Count("quote__defector_id", distinct=True))
         .order_by()
@@ -144,7 +146,11 @@ def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Fac
 
     ids = _ids(data, user=user, exclude=["outlet"], request=request)
     covered = dict(
-        Source.defectors.through.objects.filter(defector__in=ids)
+        (
+            Source.defectors.through.objects.all()
+            if ids is None
+            else Source.defectors.through.objects.filter(defector__in=ids)
+        )
         .values("source__outlet__name")
         .annotate(n=Count("defector_id", distinct=True))
         .order_by()
