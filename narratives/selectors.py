@@ -21,12 +21,11 @@ def narrative_codebook(*, user):
 def narrative_quotes(*, narrative: Narrative, defectors):
     """Quotes tagged with ``narrative`` whose defector is in ``defectors`` (a filtered,
     visible set), with what each row shows, ordered by case then source date."""
+    quotes = Quote.objects.filter(pk__in=Tag.objects.filter(narrative=narrative).values("quote_id"))
+    if defectors.query.where:  # every defector needs no join with them
+        quotes = quotes.filter(defector__in=defectors.order_by().values("pk"))
     return (
-        Quote.objects.filter(
-            pk__in=Tag.objects.filter(narrative=narrative).values("quote_id"),
-            defector__in=defectors.order_by().values("pk"),
-        )
-        .select_related("defector", "source__outlet")
+        quotes.select_related("defector", "source__outlet")
         .prefetch_related(
             Prefetch("tags", queryset=Tag.objects.select_related("narrative").order_by("narrative__display_order"))
         )

@@ -10,6 +10,7 @@ import re
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import AutocompleteSelect
 from django.core.exceptions import ValidationError
 from django.db.models.signals import post_save
 from django.http import HttpResponseRedirect
@@ -53,7 +54,8 @@ class QuoteForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         if self.instance.pk:
-            self.fields["narratives"].initial = list(self.instance.narratives.values_list("pk", flat=True).distinct())
+            # From the tags the inline prefetched, when it did: no query per quote.
+            self.fields["narratives"].initial = sorted({tag.narrative_id for tag in self.instance.tags.all()})
 
 
 def save_quote_form(request, quote_form) -> Quote:
@@ -63,12 +65,50 @@ def save_quote_form(request, quote_form) -> Quote:
     return quote
 
 
+class LoadedSourceAutocomplete(AutocompleteSelect):
+    """The source autocomplete of one inline quote, labelled from the source the inline
+    already loaded (``loaded``) instead of one query per quote to read it again."""
+
+    loaded = None
+
+    def optgroups(self, name, value, attr=None):
+        source = self.loaded
+        if source is None or [str(v) for v in value if v not in ("", None)] != [str(source.pk)]:
+            return super().optgroups(name, value, attr)
+        return [(None, [self.create_option(name, source.pk, str(source), {str(source.pk)}, 0)], 0)]
+
+
 class QuoteInline(RestrictedChoicesMixin, admin.StackedInline):
     model = Quote
     form = QuoteForm
     extra = 0
     autocomplete_fields = ["source"]
     fields = ["source", "text", "language", "translation", "locator", "narratives"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("defector", "source__outlet").prefetch_related("tags")
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        # The codebook's checkboxes, read once for every quote of the page rather than once each.
+        choices = [(n.pk, str(n)) for n in Narrative.objects.all()]
+        form = formset.form
+
+        class QuoteInlineForm(form):
+            def __init__(self, *args, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.fields["narratives"].choices = choices
+                widget = getattr(self.fields["source"].widget, "widget", None)
+                if isinstance(widget, LoadedSourceAutocomplete) and self.instance.source_id:
+                    widget.loaded = self.instance.source
+
+        formset.form = QuoteInlineForm
+        return formset
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "source":
+            kwargs["widget"] = LoadedSourceAutocomplete(db_field, self.admin_site, using=kwargs.get("using"))
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
 @admin.register(Outlet)

@@ -8,7 +8,13 @@ class TestimonyConfig(AppConfig):
     verbose_name = "Testimony"
 
     def ready(self):
+        from django.db.backends.signals import connection_created
+
         from accounts.roles import sync_role_permissions
+
+        from .search import register_sqlite_functions
+
+        connection_created.connect(register_sqlite_functions, dispatch_uid="testimony.search_functions")
 
         # Permissions are created in post_migrate, after data migrations run,
         # so the roles receive theirs here (idempotent, every migrate).

@@ -48,8 +48,11 @@ class DefectorFilterSet(filters.FilterSet):
     text_filters = ("q",)
 
     sex = filters.ChoiceFilter(choices=Defector.Sex.choices, help_text="male, female or unknown.")
+    # distinct=False on the multiple-choice filters of the defector's own columns: no
+    # join, so no duplicate, and DISTINCT made the paginator count sort every column.
     country = CountryCodesFilter(
         choices=country_choices,
+        distinct=False,
         help_text="ISO 3166-1 alpha-2 code of the country of origin; repeat for several (any of them).",
     )
     narrative = filters.ModelMultipleChoiceFilter(
@@ -94,6 +97,7 @@ class DefectorFilterSet(filters.FilterSet):
     )
     reported_precision = filters.MultipleChoiceFilter(
         choices=Precision.choices,
+        distinct=False,
         help_text="day, month or year; repeat for several. A monthly table counts only day and month.",
     )
     narrative_all = filters.ModelMultipleChoiceFilter(
@@ -107,6 +111,7 @@ class DefectorFilterSet(filters.FilterSet):
     )
     country_not = CountryCodesFilter(
         choices=country_choices,
+        distinct=False,
         field_name="country",
         exclude=True,
         help_text="Exclude these countries of origin (defectors of unknown country stay).",
@@ -144,7 +149,9 @@ class DefectorFilterSet(filters.FilterSet):
         return queryset.filter(region_q(value))
 
     def filter_search(self, queryset, name, value):
-        return queryset.search(value)
+        # The request carries the ids a search matched, so its page, count and facets search once.
+        matches = None if self.request is None else self.request.__dict__.setdefault("testimony_search_matches", {})
+        return queryset.search(value, matches=matches)
 
 
 # The defector filters that also choose quotes (of the defectors they select).

@@ -6,9 +6,24 @@ that decides it.
 """
 
 from django.db import connection, models
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import Coalesce
 
 from accounts.access import can_view_restricted
+
+
+@models.BigAutoField.register_lookup
+class AnyOf(models.Lookup):
+    """``pk__any_of=[...]``: ``= ANY(%s)`` with the list as one array parameter. A
+    search's tens of thousands of ids then cost one parameter, not one placeholder each."""
+
+    lookup_name = "any_of"
+    prepare_rhs = False
+
+    def as_sql(self, compiler, connection):
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        return f"{lhs} = ANY(%s)", [*lhs_params, [int(value) for value in self.rhs]]
 
 
 class DefectorQuerySet(models.QuerySet):
@@ -32,46 +47,65 @@ class DefectorQuerySet(models.QuerySet):
 
         return self.filter(pk__in=Quote.objects.filter(tags__narrative__code__in=list(codes)).values("defector_id"))
 
-    def search(self, text: str):
-        """Free-text search over names as published and quote text (never identity fields).
+    def search(self, text: str, *, matches: dict | None = None):
+        """Defectors for whom every word of ``text`` starts a word of their name as
+        published or of one of their quotes or translations (never identity fields),
+        after testimony.search.normalise_text on both sides.
 
-        On PostgreSQL this is full-text search ranked by relevance; on SQLite a
-        case-insensitive substring match ordered as usual.
+        On PostgreSQL the GIN-indexed documents give the matching ids in one query,
+        kept in ``matches`` (one dict per request) so that the page, its count and
+        every facet reuse them rather than search again; results are ranked by how
+        well the name matches, computed on the row. On SQLite the same match over
+        normalised copies, ordered as usual.
         """
-        text = (text or "").strip()
-        if not text:
-            return self
+        from .search import prefix_tsquery, search_words
+
+        words = search_words(text)
+        if not words:
+            return self if not (text or "").strip() else self.none()
         if connection.vendor == "postgresql":
-            from django.contrib.postgres.search import SearchQuery, SearchRank, SearchVector
-
-            from .models import Quote
-
-            query = SearchQuery(text, search_type="websearch", config="simple")
-            quotes = Quote.objects.filter(defector=models.OuterRef("pk")).annotate(
-                document=SearchVector("text", "translation", config="simple")
+            # One UNION per word, intersected: a word may match the name or any quote.
+            per_word = " INTERSECT ".join(
+                "(SELECT id FROM testimony_defector WHERE name_document @@ to_tsquery('simple', %s)"
+                " UNION SELECT defector_id FROM testimony_quote WHERE search_document @@ to_tsquery('simple', %s))"
+                for _ in words
             )
-            quote_rank = quotes.annotate(rank=SearchRank(models.F("document"), query)).order_by("-rank").values("rank")
-            name_vector = SearchVector("name", config="simple")
-            # Filter on the match itself (@@), not on rank > 0: ts_rank gives 1e-20,
-            # not 0, to a document that does not match, so every row would pass.
-            # Substring matches on the name keep partial words ("Barh") findable.
+            params = [value for word in words for value in (prefix_tsquery([word]),) * 2]
+            matches = {} if matches is None else matches
+            if tuple(words) not in matches:
+                with connection.cursor() as cursor:
+                    cursor.execute(per_word, params)
+                    matches[tuple(words)] = [row[0] for row in cursor.fetchall()]
+            rank = RawSQL(
+                f"ts_rank({self.model._meta.db_table}.name_document, to_tsquery('simple', %s))",
+                [prefix_tsquery(words, operator="|")],
+                output_field=models.FloatField(),
+            )
             return (
-                self.alias(name_document=name_vector)
-                .annotate(
-                    search_rank=SearchRank(name_vector, query)
-                    + models.functions.Coalesce(models.Subquery(quote_rank[:1]), 0.0, output_field=models.FloatField()),
-                )
-                .filter(
-                    Q(name_document=query) | Q(models.Exists(quotes.filter(document=query))) | Q(name__icontains=text)
-                )
+                self.filter(pk__any_of=matches[tuple(words)])
+                .alias(search_rank=rank)
                 .order_by("-search_rank", "case_id")
             )
-        return self.filter(
-            Q(name__icontains=text) | Q(quotes__text__icontains=text) | Q(quotes__translation__icontains=text)
-        ).distinct()
+        from .models import Quote
+
+        matches = Q()
+        for word in words:
+            pattern = " " + word  # contains: LIKE '% word%', a word starting with it
+            in_quotes = Quote.objects.alias(
+                text_words=Func(F("text"), function="testimony_words"),
+                translation_words=Func(F("translation"), function="testimony_words"),
+            ).filter(Q(text_words__contains=pattern) | Q(translation_words__contains=pattern), defector=OuterRef("pk"))
+            matches &= Q(name_words__contains=pattern) | Exists(in_quotes)
+        return self.alias(name_words=Func(F("name"), function="testimony_words")).filter(matches)
 
     def with_quote_count(self):
-        return self.annotate(quote_count=Count("quotes", distinct=True))
+        """A correlated count rather than a GROUP BY: PostgreSQL evaluates it only for
+        the rows a page returns (and the paginator's count leaves it out), except
+        when ordering by it."""
+        from .models import Quote
+
+        counts = Quote.objects.filter(defector=OuterRef("pk")).order_by().values("defector").annotate(n=Count("pk"))
+        return self.annotate(quote_count=Coalesce(Subquery(counts.values("n")), 0))
 
 
 class QuoteQuerySet(models.QuerySet):

@@ -10,14 +10,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django_countries import countries
 
 from accounts.access import can_view_restricted
 from narratives.models import Narrative, Tag
 
 from .filters import DefectorFilterSet
-from .models import Defector, Outlet, Source
+from .models import Defector, Source
 
 # The facets of the list page, in the order of the side panel: the query
 # parameter each one narrows, and its label.
@@ -64,12 +64,20 @@ def _without(data, *keys):
     return data
 
 
-def _ids(data, *, user, exclude=()):
-    """The pks of the set ``data`` selects, without the facet's own parameter and
-    without ordering, as a subquery: the grouped facet query then never meets the
-    list's own annotations, ordering or DISTINCT."""
-    filterset = DefectorFilterSet(_without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user))
-    return filterset.qs.order_by().values("pk")
+def _selected(data, *, user, exclude=(), request=None):
+    """The set ``data`` selects, without the facet's own parameter, ordering or the
+    list's annotations: what a facet groups."""
+    filterset = DefectorFilterSet(
+        _without(data, "ordering", *exclude), queryset=Defector.objects.visible_to(user), request=request
+    )
+    return filterset.qs.order_by()
+
+
+def _ids(data, *, user, exclude=(), request=None):
+    """The pks of that set, as a subquery for the facets that group other tables;
+    None when the set is every defector, so that they need not join it at all."""
+    chosen = _selected(data, user=user, exclude=exclude, request=request)
+    return chosen.values("pk") if chosen.query.where else None
 
 
 @dataclass
@@ -88,26 +96,23 @@ class Facet:
     values: list[FacetValue] = field(default_factory=list)
 
 
-def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
+def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Facet]:
     """Facet counts for the current filtered set: one grouped query per facet.
 
     Each facet is counted over the set selected by every *other* parameter
     (disjunctive faceting, as on most search sites), so the number beside a
     value is how many defectors choosing that value gives, and the values of a
     facet stay on the panel after one of them is chosen. ``data`` is a valid QueryDict
-    (``request.GET``); ``selected`` (default ``data``) says which values are ticked.
+    (``request.GET``); ``selected`` (default ``data``) says which values are ticked;
+    ``request``, when given, lets the facets reuse the ids the page's search matched.
     """
     selected = {name: set((data if selected is None else selected).getlist(name)) for name in FACETS}
     selected["country"] = {code.upper() for code in selected["country"]}  # ?country=sy ticks Syria
     facets = {name: Facet(name, label) for name, label in FACETS.items()}
 
     def grouped(column, choices):
-        rows = (
-            Defector.objects.filter(pk__in=_ids(data, user=user, exclude=[column]))
-            .values(column)
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
+        # Grouped on the filtered rows themselves, not on pk IN (the same rows).
+        rows = _selected(data, user=user, exclude=[column], request=request).values(column).annotate(n=Count("pk"))
         counts = {row[column]: row["n"] for row in rows}
         return [
             FacetValue(str(value), str(label), counts.get(value, 0), str(value) in selected[column])
@@ -125,21 +130,38 @@ def defector_facets(data, *, user, selected=None) -> dict[str, Facet]:
         key=lambda v: (-v.count, v.label),
     )
 
-    ids = _ids(data, user=user, exclude=["narrative"])
-    narratives = Narrative.objects.annotate(
-        n=Count("tags__quote__defector", filter=Q(tags__quote__defector__in=ids), distinct=True)
-    ).order_by("display_order", "code")
+    # Grouped over the tags of the candidate defectors' quotes (and the source
+    # links of the candidates), never over every tag: a narrowed set reads only
+    # its own rows through the foreign-key indexes.
+    ids = _ids(data, user=user, exclude=["narrative"], request=request)
+    tagged = dict(
+        (Tag.objects.all() if ids is None else Tag.objects.filter(quote__defector__in=ids))
+        .values("narrative_id")
+        .annotate(n=Count("quote__defector_id", distinct=True))
+        .order_by()
+        .values_list("narrative_id", "n")
+    )
     facets["narrative"].values = [
-        FacetValue(n.code, n.name, n.n, n.code in selected["narrative"], n.colour) for n in narratives
+        FacetValue(n.code, n.name, tagged.get(n.pk, 0), n.code in selected["narrative"], n.colour)
+        for n in Narrative.objects.order_by("display_order", "code")
     ]
 
-    ids = _ids(data, user=user, exclude=["outlet"])
-    outlets = (
-        Outlet.objects.filter(Q(sources__defectors__in=ids) | Q(name__in=selected["outlet"]))
-        .annotate(n=Count("sources__defectors", filter=Q(sources__defectors__in=ids), distinct=True))
-        .order_by("name")
+    ids = _ids(data, user=user, exclude=["outlet"], request=request)
+    covered = dict(
+        (
+            Source.defectors.through.objects.all()
+            if ids is None
+            else Source.defectors.through.objects.filter(defector__in=ids)
+        )
+        .values("source__outlet__name")
+        .annotate(n=Count("defector_id", distinct=True))
+        .order_by()
+        .values_list("source__outlet__name", "n")
     )
-    facets["outlet"].values = [FacetValue(o.name, o.name, o.n, o.name in selected["outlet"]) for o in outlets]
+    facets["outlet"].values = [
+        FacetValue(name, name, covered.get(name, 0), name in selected["outlet"])
+        for name in sorted(set(covered) | selected["outlet"])
+    ]
     return facets
 
 

@@ -137,7 +137,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                 # With bad parameters the facets count what the valid ones select, so the panel
                 # still shows the choices while the errors are fixed.
                 "facets": selectors.defector_facets(
-                    querydict_without(query, *self.filterset.errors), user=user, selected=query
+                    querydict_without(query, *self.filterset.errors), user=user, selected=query, request=self.request
                 ),
                 "total_count": selectors.defector_totals(user=user),
                 **self.restricted_notice(query, valid),

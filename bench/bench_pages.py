@@ -1,0 +1,219 @@
+"""Page benchmark (make bench): the defector list, search, facets, narrative and
+admin pages at 100,000 synthetic defectors on PostgreSQL, each beside its floor.
+
+Each page is timed in this process through Django's test client (the whole
+middleware stack, template rendering included; median of 3 after a warm-up),
+with its query count. Its floor, measured in the same run: a trivial view
+through the same client plus the bare SQL of the rows the page shows, run on
+a cursor. The searches are also set beside the same GIN query in raw SQL.
+
+It creates a scratch database next to BENCH_DATABASE_URL, fills it through the
+import service's PostgreSQL writer (generate_synthetic's rows), runs ANALYZE,
+and drops it at the end.
+
+    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/testimony_bench make bench
+    .venv/bin/python bench/bench_pages.py [--defectors 100000] [--keep]
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_import import admin, database_url, setup_django  # noqa: E402
+
+TARGET_RATIO = 10
+TARGET_SEARCH_MS = 300
+
+
+def trivial(request):
+    from django.http import HttpResponse
+
+    return HttpResponse("ok")
+
+
+def _urlpatterns():
+    from django.urls import include, path
+
+    return [path("bench-trivial/", trivial), path("", include("config.urls"))]
+
+
+def __getattr__(name):  # ROOT_URLCONF="bench.bench_pages": the site plus the trivial view
+    if name == "urlpatterns":
+        return _urlpatterns()
+    raise AttributeError(name)
+
+
+def timed(call, repeat=3):
+    call()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1000
+
+
+def sql(statement, params=()):
+    from django.db import connection
+
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(statement, params)
+            cursor.fetchall()
+
+    return run
+
+
+PAGE_ROWS = "SELECT id, case_id, name, sex, country, reported_on FROM testimony_defector"
+
+
+def search_sql(word):
+    return (
+        f"{PAGE_ROWS} WHERE visibility = 'public' AND id IN ("
+        "SELECT id FROM testimony_defector WHERE name_document @@ to_tsquery('simple', %s) "
+        "UNION SELECT defector_id FROM testimony_quote WHERE search_document @@ to_tsquery('simple', %s)) "
+        "ORDER BY ts_rank(name_document, to_tsquery('simple', %s)) DESC, case_id LIMIT 50",
+        [f"{word}:*"] * 3,
+    )
+
+
+def pages(defector_pk):
+    three = (
+        f"{PAGE_ROWS} WHERE sex = 'male' AND country = 'SY' AND id IN (SELECT q.defector_id FROM testimony_quote q "
+        "JOIN narratives_tag t ON t.quote_id = q.id JOIN narratives_narrative n ON n.id = t.narrative_id "
+        "WHERE n.code = 'brutality') ORDER BY case_id LIMIT 50"
+    )
+    return [
+        ("/defectors/", f"{PAGE_ROWS} ORDER BY case_id LIMIT 50", []),
+        ("/defectors/?q=electricity", *search_sql("electricity")),
+        ("/defectors/?q=zebra", *search_sql("zebra")),
+        ("/defectors/?sex=male&country=SY&narrative=brutality", three, []),
+        (
+            "/defectors/?ordering=-quote_count",
+            "SELECT d.id, d.case_id, count(q.id) AS n FROM testimony_defector d LEFT JOIN testimony_quote q "
+            "ON q.defector_id = d.id GROUP BY d.id ORDER BY n DESC, d.case_id LIMIT 50",
+            [],
+        ),
+        (
+            "/narratives/",
+            "SELECT n.id, count(DISTINCT t.quote_id), count(DISTINCT q.defector_id) FROM narratives_narrative n "
+            "LEFT JOIN narratives_tag t ON t.narrative_id = n.id LEFT JOIN testimony_quote q ON q.id = t.quote_id "
+            "GROUP BY n.id",
+            [],
+        ),
+        (
+            "/narratives/brutality/",
+            "SELECT q.id, q.text, d.case_id FROM testimony_quote q JOIN testimony_defector d ON d.id = q.defector_id "
+            "JOIN narratives_tag t ON t.quote_id = q.id JOIN narratives_narrative n ON n.id = t.narrative_id "
+            "WHERE n.code = 'brutality' ORDER BY d.case_id, q.id LIMIT 50",
+            [],
+        ),
+        (
+            f"/admin/testimony/defector/{defector_pk}/change/",
+            "SELECT * FROM testimony_defector d LEFT JOIN testimony_quote q ON q.defector_id = d.id WHERE d.id = %s",
+            [defector_pk],
+        ),
+    ]
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--defectors", type=int, default=100_000)
+    parser.add_argument("--keep", action="store_true", help="Leave the scratch database for EXPLAIN.")
+    parser.add_argument("--reuse", action="store_true", help="Measure a database kept by --keep; no import.")
+    args = parser.parse_args()
+    base = os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/testimony_bench")
+    name = base.rsplit("/", 1)[1] + "_pages"
+    if not args.reuse:
+        admin(base, f"DROP DATABASE IF EXISTS {name}", f"CREATE DATABASE {name}")
+    try:
+        run(database_url(base, name), args.defectors, fill=not args.reuse)
+    finally:
+        if not (args.keep or args.reuse):
+            from django.db import connections
+
+            connections.close_all()
+            admin(base, f"DROP DATABASE IF EXISTS {name}")
+
+
+def run(url, defectors, fill=True):
+    setup_django(url)
+    os.environ["ALLOWED_HOSTS"] = "testserver"
+    from django.conf import settings
+
+    settings.ALLOWED_HOSTS = ["testserver"]
+    # Templates name static files; the hashed manifest exists only after collectstatic.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+    from django.contrib.auth import get_user_model
+    from django.core.management import call_command
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import override_settings
+
+    from narratives.models import Narrative
+    from testimony.imports.service import defector_import
+    from testimony.models import Defector, Quote
+    from testimony.synthetic import synthetic_rows
+
+    if fill:
+        call_command("migrate", verbosity=0)
+        codes = tuple(Narrative.objects.values_list("code", flat=True))
+        start = time.perf_counter()
+        result = defector_import(
+            rows=lambda: synthetic_rows(defectors=defectors, narrative_codes=codes),
+            change_reason="bench_pages",
+            writer="postgres",
+        )
+        assert result.ok, result.errors[:5]
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+        seconds = time.perf_counter() - start
+        print(f"{defectors:,} synthetic defectors ({result.rows:,} rows) imported and analysed in {seconds:.0f} s")
+    print(f"{Defector.objects.count():,} defectors, {Quote.objects.count():,} quotes")
+
+    user, _ = get_user_model().objects.get_or_create(username="bench", defaults={"is_staff": True})
+    user.is_superuser = user.is_staff = True
+    user.save()
+    client = Client()
+    client.force_login(user)
+    defector_pk = Defector.objects.filter(quotes__isnull=False).order_by("pk").values_list("pk", flat=True)[0]
+    rows = []
+    with override_settings(ROOT_URLCONF="bench.bench_pages"):
+        trivial_ms = timed(lambda: client.get("/bench-trivial/", secure=True))
+        for url_path, statement, params in pages(defector_pk):
+            response = client.get(url_path, secure=True)
+            assert response.status_code == 200, (url_path, response.status_code)
+            # Counted by a wrapper: the test client's request_started signal resets queries_log.
+            captured = []
+            count = lambda execute, sql, *rest, seen=captured: seen.append(sql) or execute(sql, *rest)  # noqa: E731
+            with connection.execute_wrapper(count):
+                client.get(url_path, secure=True)
+            page_ms = timed(lambda url_path=url_path: client.get(url_path, secure=True))
+            sql_ms = timed(sql(statement, params))
+            rows.append((url_path, page_ms, len(captured), sql_ms, page_ms / (sql_ms + trivial_ms)))
+
+    print(f"trivial view through the same client: {trivial_ms:.1f} ms")
+    print(f"{'page':<52} {'server ms':>9} {'queries':>7} {'bare SQL ms':>11} {'x floor':>7}")
+    failed = []
+    for url_path, page_ms, queries, sql_ms, ratio in rows:
+        print(f"{url_path:<52} {page_ms:>9.1f} {queries:>7} {sql_ms:>11.1f} {ratio:>7.1f}")
+        if ratio > TARGET_RATIO:
+            failed.append(f"{url_path} is {ratio:.1f}x its floor (target {TARGET_RATIO}x)")
+        if "q=" in url_path and page_ms > TARGET_SEARCH_MS:
+            failed.append(f"{url_path} took {page_ms:.0f} ms (target {TARGET_SEARCH_MS} ms)")
+    print(f"floor = bare SQL + trivial view; targets: within {TARGET_RATIO}x floor, search under {TARGET_SEARCH_MS} ms")
+    for line in failed:
+        print("MISSED:", line)
+
+
+if __name__ == "__main__":
+    main()
