@@ -21,6 +21,7 @@ narrative codes (``export_defectors --format json``).
 
 import csv
 import json
+import operator
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -71,16 +72,28 @@ SOURCE_KEYS = _keys(SOURCE)
 QUOTE_KEYS = _keys(QUOTE)
 
 
-def _cell(column, values: dict, codes: str = "") -> str:
-    """A column's cell from values() (the same text the column table's ``export`` gives a model instance)."""
-    if column.field == "narratives":
-        return codes
-    value = values[_key(column)]
+def _getter(column):
+    """values() -> the column's cell, the same text the column table's ``export``
+    gives a model instance; built once per column, called once per cell."""
+    key = _key(column)
     if column.precision:
-        return format_partial_date(value, values[column.precision])
+        precision = column.precision
+        return lambda values: format_partial_date(values[key], values[precision])
     if column.sql_type == "date":
-        return value.isoformat() if value else ""
-    return "" if value is None else value
+        return lambda values: values[key].isoformat() if values[key] else ""
+    return lambda values: values[key] or ""
+
+
+def _getters(columns) -> list:
+    return [_getter(column) for column in columns if column.field != "narratives"]
+
+
+DEFECTOR_CELLS, SOURCE_CELLS = _getters(DEFECTOR_COLUMNS), _getters(SOURCE_COLUMNS)
+QUOTE_CELLS = _getters(QUOTE_COLUMNS)
+NARRATIVES = [column.field for column in QUOTE_COLUMNS].index("narratives")
+# A row is built part by part (defector, source, quote cells); this puts its cells in the header's order.
+PART_ORDER = [*DEFECTOR_COLUMNS, *SOURCE_COLUMNS, *QUOTE_COLUMNS]
+IN_HEADER_ORDER = operator.itemgetter(*(PART_ORDER.index(column) for column in TABLE))
 
 
 def _source_values(values: dict, prefix: str) -> dict:
@@ -124,69 +137,79 @@ def chunks(defectors) -> Iterator[list[dict]]:
         yield chunk
 
 
-EMPTY_SOURCE = {column.name: "" for column in SOURCE_COLUMNS}
-EMPTY_QUOTE = {column.name: "" for column in QUOTE_COLUMNS}
+EMPTY_SOURCE = [""] * len(SOURCE_COLUMNS)
+EMPTY_QUOTE = [""] * len(QUOTE_COLUMNS)
 
 
-def defector_rows(defector: dict) -> Iterator[dict]:
-    base = {column.name: _cell(column, defector) for column in DEFECTOR_COLUMNS}
+def defector_rows(defector: dict) -> Iterator[tuple]:
+    """The defector's long-form rows, as tuples of cells in the header's order."""
+    base = [cell(defector) for cell in DEFECTOR_CELLS]
     quoted_sources = set()
     for quote in defector["quotes"]:
         quoted_sources.add(quote["source_id"])
-        codes = ";".join(dict.fromkeys(quote["codes"]))
-        yield {
-            **base,
-            **{column.name: _cell(column, quote["source"]) for column in SOURCE_COLUMNS},
-            **{column.name: _cell(column, quote, codes) for column in QUOTE_COLUMNS},
-        }
+        cells = [cell(quote) for cell in QUOTE_CELLS]
+        cells.insert(NARRATIVES, ";".join(dict.fromkeys(quote["codes"])))
+        yield IN_HEADER_ORDER(base + [cell(quote["source"]) for cell in SOURCE_CELLS] + cells)
     # Ordered by content, not id, so that an export of a re-imported database is byte-identical.
     unquoted = sorted(
         (source for pk, source in defector["sources"].items() if pk not in quoted_sources), key=_source_order
     )
     for source in unquoted:
-        yield {**base, **{column.name: _cell(column, source) for column in SOURCE_COLUMNS}, **EMPTY_QUOTE}
+        yield IN_HEADER_ORDER(base + [cell(source) for cell in SOURCE_CELLS] + EMPTY_QUOTE)
     if not quoted_sources and not unquoted:
-        yield {**base, **EMPTY_SOURCE, **EMPTY_QUOTE}
+        yield IN_HEADER_ORDER(base + EMPTY_SOURCE + EMPTY_QUOTE)
 
 
-def protected(row: dict) -> dict:
+def protected(row: tuple) -> list:
     """The row as written: no cell a spreadsheet would read as a formula
     (the import removes the protection again, testimony/imports/cells.py)."""
-    return {name: protect_formula(value) for name, value in row.items()}
+    return [protect_formula(value) if value[:1] in FORMULA_FIRST else value for value in row]
 
 
-def iter_rows(defectors) -> Iterator[dict]:
+# The first characters of a cell that may need protection (an apostrophe: it may
+# already look protected); checked before the regular expression, which most cells never need.
+FORMULA_FIRST = frozenset("'=+-@\t\r")
+
+
+def iter_rows(defectors) -> Iterator[tuple]:
     for chunk in chunks(defectors):
         for defector in chunk:
             yield from defector_rows(defector)
 
 
 class LongFormWriter:
-    """Writes long-form rows: formulas protected (:func:`protected`), and rows
-    holding a lone carriage return with every cell quoted: csv's minimal quoting
-    quotes only the line terminator (``\n`` here), and a reader would take an
-    unquoted ``\r`` for the end of a line."""
+    """Writes long-form rows (tuples in the header's order): formulas protected
+    (:func:`protected`), and rows holding a lone carriage return with every cell
+    quoted: csv's minimal quoting quotes only the line terminator (``\n`` here),
+    and a reader would take an unquoted ``\r`` for the end of a line."""
 
     def __init__(self, out):
-        self.plain = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-        self.quoted = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n", quoting=csv.QUOTE_ALL)
+        self.plain = csv.writer(out, lineterminator="\n")
+        self.quoted = csv.writer(out, lineterminator="\n", quoting=csv.QUOTE_ALL)
 
     def writeheader(self):
-        return self.plain.writeheader()
+        return self.plain.writerow(COLUMNS)
 
-    def writerow(self, row: dict):
+    def writerow(self, row: tuple):
         row = protected(row)
-        return (self.quoted if any("\r" in value for value in row.values()) else self.plain).writerow(row)
+        return (self.quoted if "\r" in "".join(row) else self.plain).writerow(row)
 
 
-def write_csv(defectors, out) -> int:
-    """Write the long-form CSV of ``defectors`` to a text stream; returns the number of rows."""
+def write_csv(defectors, out, progress=None) -> int:
+    """Write the long-form CSV of ``defectors`` to a text stream; returns the number of rows.
+    ``progress(defectors_done, rows_done)`` is called after every chunk (background jobs)."""
     writer = LongFormWriter(out)
     writer.writeheader()
-    count = 0
-    for row in iter_rows(defectors):
-        writer.writerow(row)
-        count += 1
+    count = done = 0
+    write = writer.writerow
+    for chunk in chunks(defectors):
+        for defector in chunk:
+            for row in defector_rows(defector):
+                write(row)
+                count += 1
+        done += len(chunk)
+        if progress:
+            progress(done, count)
     return count
 
 
@@ -273,8 +296,9 @@ def defector_document(defector: dict) -> dict:
     return document
 
 
-def write_json(defectors, out) -> int:
-    """Write a JSON list of nested defectors, one defector at a time; returns how many."""
+def write_json(defectors, out, progress=None) -> int:
+    """Write a JSON list of nested defectors, one defector at a time; returns how many.
+    ``progress(defectors_done, defectors_done)`` is called after every chunk."""
     out.write("[")
     count = 0
     for chunk in chunks(defectors):
@@ -282,5 +306,7 @@ def write_json(defectors, out) -> int:
             out.write(",\n" if count else "\n")
             out.write(json.dumps(defector_document(defector), ensure_ascii=False))
             count += 1
+        if progress:
+            progress(count, count)
     out.write("\n]\n")
     return count
