@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from coding.api import ReliabilityAPIView
+from jobs.views import JobAPIView
 from narratives.api import NarrativeViewSet
 from reports.api import StudyReportAPIView
 from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
@@ -21,5 +22,6 @@ urlpatterns: list = [
     # No router prefix is "reports", so the order does not matter; both resolve (tests/api/test_urls.py).
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
     path("reliability/", ReliabilityAPIView.as_view(), name="reliability"),
+    path("jobs/<uuid:pk>/", JobAPIView.as_view(), name="job-detail"),
     path("", include(router.urls)),
 ]
