@@ -4,10 +4,14 @@ success or failure; a runner reports progress through ``job_progress`` and
 leaves its result file in the job folder (0600, testimony/private_files.py)."""
 
 import hashlib
+import logging
+import threading
+import time
 from pathlib import Path
 
 from django.conf import settings
 from django.core.management import call_command
+from django.db import DatabaseError, connection, connections
 from django.http import QueryDict
 
 from audit.models import Action
@@ -19,6 +23,7 @@ from testimony.private_files import PRIVATE_DIRECTORY, open_private
 
 from .models import Job
 
+logger = logging.getLogger(__name__)
 ERRORS_KEPT = 200  # as the admin's page: the first errors, and how many more
 
 
@@ -36,11 +41,42 @@ def sha256_of(path: Path) -> str:
     return digest.hexdigest()
 
 
-def job_progress(job: Job, stage: str, done: int, total: int | None = None) -> None:
+PROGRESS_EVERY = 0.5  # seconds between progress writes
+
+
+def job_progress(job: Job, stage: str, done: int, total: int | None = None, *, force: bool = False) -> None:
+    """Record how far the job has got, at most every PROGRESS_EVERY seconds.
+
+    On PostgreSQL the row is written through a connection of its own (a
+    short-lived thread's): the import holds one transaction for the whole file,
+    in which an update would stay invisible to the job's page until the end, and
+    the progress callback is called while a ``COPY`` is streaming, when the
+    import's connection takes no other statement. SQLite has one writer at a
+    time, so there the update goes through the job's own connection, and the
+    page sees an import's progress once it commits."""
     job.stage, job.done = stage, done
     if total is not None:
         job.total = total
-    Job.objects.filter(pk=job.pk).update(stage=job.stage, done=job.done, total=job.total)
+    now = time.monotonic()
+    if not force and now - getattr(job, "_progress_written", 0.0) < PROGRESS_EVERY:
+        return
+    job._progress_written = now
+    values = {"stage": job.stage, "done": job.done, "total": job.total}
+    if connection.vendor != "postgresql":
+        Job.objects.filter(pk=job.pk).update(**values)
+        return
+
+    def write():
+        try:
+            Job.objects.filter(pk=job.pk).update(**values)
+        except DatabaseError:
+            logger.warning("could not record the progress of job %s", job.pk, exc_info=True)
+        finally:
+            connections.close_all()  # this thread's own connection
+
+    thread = threading.Thread(target=write, name=f"job-progress-{job.pk}")
+    thread.start()
+    thread.join()
 
 
 def keep_result(job: Job, path: Path, name: str, rows: int) -> None:
@@ -59,11 +95,12 @@ def run_export(job: Job) -> None:
         raise ValueError(f"The filters are invalid: {dict(filterset.errors)}")
     defectors = filterset.qs
     total = defectors.count()
-    job_progress(job, "export", 0, total)
+    job_progress(job, "export", 0, total, force=True)
     path = job_folder() / f"{job.pk}.{fmt}"
     writer = write_csv if fmt == "csv" else write_json
     with open_private(path, "w", encoding="utf-8", newline="") as out:
         count = writer(defectors, out, progress=lambda done, rows: job_progress(job, "export", done))
+    job_progress(job, "export", total, force=True)
     keep_result(job, path, f"defectors.{fmt}", count)
     record_access(
         request_or_user=job.owner,
@@ -104,12 +141,12 @@ REPORT_FORMATS = {"text": "txt", "json": "json", "csv": "csv", "markdown": "md"}
 def run_report(job: Job) -> None:
     """A thin job around ``regenerate_report``: its output kept as the result file."""
     code, fmt = job.parameters["study"], job.parameters.get("format", "json")
-    job_progress(job, "report", 0, 1)
+    job_progress(job, "report", 0, 1, force=True)
     path = job_folder() / f"{job.pk}.{REPORT_FORMATS[fmt]}"
     with open_private(path, "w", encoding="utf-8") as out:
         call_command("regenerate_report", code, format=fmt, stdout=out)
     keep_result(job, path, f"{code}.{REPORT_FORMATS[fmt]}", 1)
-    job_progress(job, "report", 1)
+    job_progress(job, "report", 1, force=True)
     job.message = f"Regenerated the report of {code} ({fmt})."
 
 

@@ -26,6 +26,17 @@ def run_job(job_id: str) -> str:
     else:
         job.state = Job.State.SUCCEEDED
     job.finished_at = timezone.now()
-    fields = ["state", "message", "result_file", "result_name", "result_rows", "result_sha256", "finished_at"]
+    fields = [
+        "state",
+        "message",
+        "stage",
+        "done",
+        "total",
+        "result_file",
+        "result_name",
+        "result_rows",
+        "result_sha256",
+        "finished_at",
+    ]
     Job.objects.filter(pk=job.pk).update(**{name: getattr(job, name) for name in fields})
     return job.state
