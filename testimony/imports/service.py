@@ -101,11 +101,16 @@ def defector_import(
         result.errors.append(RowError(0, None, f"the database refused the import and nothing was written: {exc}"))
     if result.errors:
         result.forget_counts()
-    elif not dry_run:
+    elif not dry_run and wrote(result):
         analyzing = time.perf_counter()
         analyze_filled_tables()
         result.timings["analyze"] = time.perf_counter() - analyzing
     return result
+
+
+def wrote(result: ImportResult) -> bool:
+    """Whether the import changed anything: a re-import of unchanged cases has nothing to analyze."""
+    return any((result.created, result.updated, result.outlets_created, result.sources_created, result.sources_updated))
 
 
 def filled_tables() -> list[str]:
