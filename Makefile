@@ -59,8 +59,12 @@ serve-prod: install
 	DEBUG=0 $(PY) manage.py check --deploy --fail-level WARNING
 	DEBUG=0 $(PY) manage.py collectstatic --noinput --verbosity 0
 	DEBUG=0 $(PY) manage.py migrate --noinput
-	DEBUG=0 $(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers $(GUNICORN_WORKERS) \
-		--access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
+	# Background jobs wait in the database (TESTIMONY_TASKS=database); one db_worker
+	# beside gunicorn runs them, and stops with it (README, "Background jobs").
+	DEBUG=0 TESTIMONY_TASKS=database $(PY) manage.py db_worker & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
+	DEBUG=0 TESTIMONY_TASKS=database $(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) \
+		--workers $(GUNICORN_WORKERS) --access-logfile - --forwarded-allow-ips "$${FORWARDED_ALLOW_IPS:-127.0.0.1}"
 
 # Backups of the database DATABASE_URL names: pg_dump -Fc on PostgreSQL, dumpdata on SQLite.
 # `make restore FILE=...` loads one into an empty database, then applies newer migrations.

@@ -4,6 +4,7 @@ from django.urls import include, path
 from rest_framework.routers import DefaultRouter
 
 from coding.api import ReliabilityAPIView
+from jobs.views import JobAPIView
 from narratives.api import NarrativeViewSet
 from reports.api import StudyListAPIView, StudyMembersAPIView, StudyReportAPIView
 from testimony.api import DefectorViewSet, OutletViewSet, QuoteViewSet, SourceViewSet
@@ -23,5 +24,6 @@ urlpatterns: list = [
     path("reports/<slug:code>/", StudyReportAPIView.as_view(), name="study-report"),
     path("reliability/", ReliabilityAPIView.as_view(), name="reliability"),
     path("reports/<slug:code>/members/", StudyMembersAPIView.as_view(), name="study-members"),
+    path("jobs/<uuid:pk>/", JobAPIView.as_view(), name="job-detail"),
     path("", include(router.urls)),
 ]

@@ -110,6 +110,9 @@ INSTALLED_APPS = [
     "coding",
     "accounts",
     "audit",
+    "django_tasks",
+    "django_tasks_db",
+    "jobs",
 ]
 # The study a defector filter ``?study=<code>`` names (testimony.filters): reports
 # sits above testimony, so the settings name its model, as AUTH_USER_MODEL names
@@ -347,3 +350,29 @@ SECURE_CSP = {
     "form-action": ["'self'"],
     "frame-ancestors": ["'none'"],
 }
+
+# --- Background jobs (jobs/; README, "Background jobs") -------------------------
+# django-tasks, the backport of Django 6's task framework. TESTIMONY_TASKS=immediate
+# (the default, `make run`): a job runs inside the request that starts it, no
+# other service needed. TESTIMONY_TASKS=database (`make serve-prod`): jobs wait in
+# the database and `manage.py db_worker` runs them beside gunicorn.
+TESTIMONY_TASKS = os.environ.get("TESTIMONY_TASKS", "immediate")
+if TESTIMONY_TASKS not in ("immediate", "database"):
+    raise ImproperlyConfigured("TESTIMONY_TASKS must be immediate or database")
+TASKS = {
+    "default": {
+        "BACKEND": "django_tasks.backends.immediate.ImmediateBackend"
+        if TESTIMONY_TASKS == "immediate"
+        else "django_tasks_db.DatabaseBackend"
+    }
+}
+# Result files (exports, reports) and uploads waiting for their import: 0700, files 0600.
+TESTIMONY_JOB_FILES = Path(os.environ.get("TESTIMONY_JOB_FILES", BASE_DIR / "job_files"))
+# Above this many defectors, /defectors/export.csv becomes an export job (a file
+# with its row count and checksum) instead of a stream bound by the worker timeout.
+# The jobs app sits above testimony (it runs the importer and the exporter), so
+# testimony's pages start its jobs through these names, as TESTIMONY_STUDY_MODEL
+# names reports' model.
+TESTIMONY_EXPORT_JOB = "jobs.services.start_export"
+TESTIMONY_IMPORT_JOB = "jobs.services.start_import"
+TESTIMONY_EXPORT_STREAM_MAX_DEFECTORS = int(os.environ.get("TESTIMONY_EXPORT_STREAM_MAX_DEFECTORS", "20000"))

@@ -31,6 +31,7 @@ urlpatterns = [
     path("narratives/", include("narratives.urls")),
     path("reports/", include("reports.urls")),
     path("coding/", include("coding.urls")),
+    path("jobs/", include("jobs.urls")),
     path("api/v1/", include("config.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(

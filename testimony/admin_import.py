@@ -8,12 +8,14 @@ parsed travels through the browser. The form carries only a digest of the
 file, so confirming a preview that another tab has since replaced is refused.
 
 Each step is one request that must end within the web server's worker
-timeout (gunicorn's 30 s), so the admin takes files of at most
-``TESTIMONY_ADMIN_IMPORT_MAX_BYTES`` and ``TESTIMONY_ADMIN_IMPORT_MAX_ROWS``
-(README, "Import and export": the slowest case measured, a file that updates
-every case it names, sets the row limit) and the page lists the first
-``ERRORS_SHOWN`` errors with the count of the rest. Larger files go through
-``manage.py import_defectors``, which has no deadline.
+timeout (gunicorn's 30 s), so a file of more than
+``TESTIMONY_ADMIN_IMPORT_MAX_ROWS`` rows (README, "Import and export": the
+slowest case measured, a file that updates every case it names, sets the
+limit) is not previewed but imported by a background job (README,
+"Background jobs"), all or nothing as ever, its progress and errors on the
+job's page. Files above ``TESTIMONY_ADMIN_IMPORT_MAX_BYTES`` are refused:
+they go through ``manage.py import_defectors``. The page lists the first
+``ERRORS_SHOWN`` errors with the count of the rest.
 """
 
 import base64
@@ -29,6 +31,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.module_loading import import_string
 
 from .duplicates import PREVIEW_CHECKED, import_preview_duplicates
 from .imports.columns import COLUMNS, CONTRACT_COLUMNS, EXTENSION_COLUMNS
@@ -51,12 +54,8 @@ class ImportUploadForm(forms.Form):
                 f"{USE_THE_COMMAND}"
             )
         content = upload.read()
-        rows = count_records(content)
-        if rows > max_rows:
-            raise forms.ValidationError(
-                f"The file has {rows:,} rows; the admin imports up to {max_rows:,} rows at a time. {USE_THE_COMMAND}"
-            )
         self.cleaned_data["content"] = content
+        self.cleaned_data["background"] = count_records(content) > max_rows
         return upload
 
 
@@ -120,6 +119,16 @@ def defector_import_view(request, model_admin):
         form = ImportUploadForm(request.POST, request.FILES)
         if form.is_valid():
             upload, content = form.cleaned_data["file"], form.cleaned_data["content"]
+            if form.cleaned_data["background"]:
+                job = import_string(settings.TESTIMONY_IMPORT_JOB)(
+                    owner=request.user, name=upload.name, content=content
+                )
+                messages.info(
+                    request,
+                    f"{upload.name} has more than {settings.TESTIMONY_ADMIN_IMPORT_MAX_ROWS:,} rows: "
+                    "it is being imported in the background, all or nothing.",
+                )
+                return redirect(job)
             digest = hashlib.sha256(content).hexdigest()
             request.session[SESSION_KEY] = {
                 "name": upload.name,

@@ -2,6 +2,7 @@
 
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import UserPassesTestMixin
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.db.models import Count
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.module_loading import import_string
 from django.views import View
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -200,10 +202,29 @@ class DefectorExportView(BrowseRequiredMixin, View):
                 status=400,
                 content_type="text/plain; charset=utf-8",
             )
-        record_access(request_or_user=request, action=Action.EXPORT_CSV, record_count=filterset.qs.count())
+        count = filterset.qs.count()
+        if count > settings.TESTIMONY_EXPORT_STREAM_MAX_DEFECTORS:
+            return self.export_job(request, count)
+        record_access(request_or_user=request, action=Action.EXPORT_CSV, record_count=count)
         response = StreamingHttpResponse(stream_csv(filterset.qs), content_type="text/csv; charset=utf-8")
         response["Content-Disposition"] = 'attachment; filename="defectors.csv"'
         return response
+
+    def export_job(self, request, count):
+        """A set too large to stream within the server's worker timeout becomes a
+        background job (README, "Background jobs"): a file with its row count and
+        checksum, kept for its owner, rather than a stream that could be cut short."""
+        limit = settings.TESTIMONY_EXPORT_STREAM_MAX_DEFECTORS
+        if not request.user.is_authenticated:
+            return HttpResponse(
+                f"{count:,} defectors match; exports of more than {limit:,} run as background jobs, "
+                "which need an account. Sign in, or narrow the filters.\n",
+                status=403,
+                content_type="text/plain; charset=utf-8",
+            )
+        start_export = import_string(settings.TESTIMONY_EXPORT_JOB)
+        job = start_export(owner=request.user, query=request.GET.urlencode())
+        return redirect(job, permanent=False)
 
 
 class DefectorDetailView(BrowseRequiredMixin, DetailView):

@@ -43,6 +43,13 @@ def fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def job_files(settings, tmp_path):
+    """Background jobs write their files into a folder of the test's own."""
+    settings.TESTIMONY_JOB_FILES = tmp_path / "job_files"
+    return settings.TESTIMONY_JOB_FILES
+
+
+@pytest.fixture(autouse=True)
 def unthrottled():
     """The API's throttles count requests in the cache; each test starts from zero."""
     cache.clear()

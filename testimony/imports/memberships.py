@@ -21,11 +21,6 @@ STUDIES = "studies"
 SEPARATOR = ";"
 
 
-def study_codes(defector) -> str:
-    """The cell an export writes (codes in order, so that exports compare)."""
-    return SEPARATOR.join(sorted(m.study.code for m in defector.study_memberships.all()))
-
-
 def read_memberships(source, errors: list[RowError]) -> dict[str, set[str]] | None:
     """Case ID -> study codes, for a file with the column; None for one without.
     Problems are appended to ``errors`` with their line."""
