@@ -260,6 +260,8 @@ def test_warnings_for_a_case_a_frozen_study_does_not_count(icsr_study, researche
             "quotes-TOTAL_FORMS": "0",
             "quotes-INITIAL_FORMS": "0",
             "name": "Ebrahim B.",
+            # The new name and month may resemble a stored case (testimony.duplicates): asked and answered.
+            "not_a_duplicate": "on",
         }
     )
     response = client.post(change, data, follow=True)
