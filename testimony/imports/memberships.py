@@ -26,13 +26,15 @@ def read_memberships(source, errors: list[RowError]) -> dict[str, set[str]] | No
     Problems are appended to ``errors`` with their line."""
     from ..filters import studies
 
-    known = set(studies(None).values_list("code", flat=True))
+    known = None  # read once the file shows the column: a file without it costs no query
     chosen: dict[str, tuple[int, set[str]]] = {}
     seen_column = False
     for line, record in source.read([]):  # the row parser reports unreadable lines itself
         if STUDIES not in record:
             return None
         seen_column = True
+        if known is None:
+            known = set(studies(None).values_list("code", flat=True))
         case_id = (record.get("case_id") or "").strip()
         codes = {code.strip() for code in (record.get(STUDIES) or "").split(SEPARATOR) if code.strip()}
         unknown = sorted(codes - known)
