@@ -48,8 +48,8 @@ HEADER = [*COLUMNS, STUDIES]
 
 __all__ = ["COLUMNS", "CONTRACT_COLUMNS", "HEADER", "format_partial_date", "stream_csv", "write_csv", "write_json"]
 
-# Defectors per chunk: each chunk costs three queries (quotes with their sources
-# and outlets, their tags, the defectors' other sources), whatever its size.
+# Defectors per chunk: each chunk costs four queries (quotes with their sources
+# and outlets, their tags, the defectors' other sources, their case lists), whatever its size.
 CHUNK = 2000
 
 

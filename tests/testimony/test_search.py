@@ -108,7 +108,9 @@ PAGES = [
     (f"{LIST}?q=zebra", 8),
     (f"{LIST}?sex=male&country=SY&narrative=infighting", 18),
     ("/narratives/", 1),
-    ("/narratives/infighting/?sex=male", 4),
+    # The code's quotes (4), and the list's side panel (testimony.selectors.defector_facets): five facets
+    # and the codebook the narrative facet lists.
+    ("/narratives/infighting/?sex=male", 10),
 ]
 
 
