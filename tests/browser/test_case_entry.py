@@ -15,7 +15,8 @@ PASSWORD = "correct horse battery staple"
 @pytest.fixture
 def researcher_account(db):
     OutletFactory(name="BBC News")
-    DefectorFactory(case_id="ENTRY-041", name="Abu Earlier", provenance="published")
+    # Another person (name, country), so that the entry below has no possible duplicate to confirm.
+    DefectorFactory(case_id="ENTRY-041", name="Omar Earlier", country="IQ", provenance="published")
     return UserFactory(username="researcher", is_staff=True, roles=["Researcher"])
 
 
