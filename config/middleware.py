@@ -94,7 +94,8 @@ class RefuseNulMiddleware:
     ``term=%00`` would be a 500 there and a plain no-match on SQLite. No page or
     endpoint has a use for one; refusing it before any view runs covers them all
     on both databases. (Form fields already refuse NUL in bodies: Django's
-    CharField validates it.) API paths get DRF's error shape, a field and its list.
+    CharField validates it.) API paths get the API's error shape (config.api):
+    ``{"detail": "Invalid input.", "errors": {"<parameter>": ["..."]}}``.
     """
 
     def __init__(self, get_response):
@@ -106,6 +107,6 @@ class RefuseNulMiddleware:
                 name = key.replace("\x00", "\\x00")
                 message = f"The query string parameter {name!r} contains a NUL character."
                 if request.path.startswith("/api/"):
-                    return JsonResponse({name: [message]}, status=400)
+                    return JsonResponse({"detail": "Invalid input.", "errors": {name: [message]}}, status=400)
                 return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")
         return self.get_response(request)

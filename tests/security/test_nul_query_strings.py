@@ -41,8 +41,9 @@ def test_a_nul_in_an_api_query_string_is_a_400_naming_the_field(client, url):
     response = client.get(url)
 
     assert response.status_code == 400
-    (field, messages), *_ = json.loads(response.content).items()
-    assert field in url and "NUL" in messages[0]
+    body = json.loads(response.content)
+    (field, messages), *_ = body["errors"].items()
+    assert body["detail"] == "Invalid input." and field in url and "NUL" in messages[0]
 
 
 def test_the_admin_refuses_it_too(client, researcher):
