@@ -264,17 +264,22 @@ class _Span:
         for cell in cells:
             self.add(dict.fromkeys(cell.atoms, Fraction(1)))
 
+    @staticmethod
+    def _eliminate(target: dict, pivot, row: dict) -> None:
+        """Subtract from ``target`` the multiple of ``row`` (pivot coefficient 1) that clears ``pivot``."""
+        factor = target.get(pivot)
+        if factor:
+            for atom, coefficient in row.items():
+                value = target.get(atom, 0) - factor * coefficient
+                if value:
+                    target[atom] = value
+                else:
+                    target.pop(atom, None)
+
     def reduce(self, vector: dict) -> dict:
         vector = dict(vector)
         for pivot, row in self.rows.items():
-            factor = vector.get(pivot)
-            if factor:
-                for atom, coefficient in row.items():
-                    value = vector.get(atom, 0) - factor * coefficient
-                    if value:
-                        vector[atom] = value
-                    else:
-                        vector.pop(atom, None)
+            self._eliminate(vector, pivot, row)
         return vector
 
     def add(self, vector: dict) -> None:
@@ -285,14 +290,7 @@ class _Span:
         scale = vector[pivot]
         vector = {atom: value / scale for atom, value in vector.items()}
         for row in self.rows.values():
-            factor = row.get(pivot)
-            if factor:
-                for atom, coefficient in vector.items():
-                    value = row.get(atom, 0) - factor * coefficient
-                    if value:
-                        row[atom] = value
-                    else:
-                        row.pop(atom, None)
+            self._eliminate(row, pivot, vector)
         self.rows[pivot] = vector
 
     def contains(self, atoms) -> bool:
