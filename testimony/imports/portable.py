@@ -20,9 +20,7 @@ from .columns import order
 from .conflicts import case_id_clashes, describe_conflicts
 from .reader import RowSource
 from .result import RowError
-from .rows import fingerprint, parse_row
-
-PROGRESS_EVERY = 2000  # rows between progress callbacks
+from .rows import PROGRESS_EVERY, fingerprint, parse_row, parsed_rows
 
 
 @dataclass
@@ -39,18 +37,7 @@ def validate(source: RowSource, narrative_codes, errors: list[RowError], progres
     index = Index()
     case_conflicts: list[tuple[int, str, int]] = []
     source_conflicts: list[tuple[int, tuple, int]] = []
-    present = None
-    cache: dict = {}
-    for line, record in source.read(errors):
-        if present is None:
-            present = frozenset(source.columns)
-        index.rows += 1
-        if progress and index.rows % PROGRESS_EVERY == 0:
-            progress("validate", index.rows, None)
-        row, row_errors = parse_row(line, record, present, narrative_codes, cache)
-        if row_errors:
-            errors.extend(row_errors)
-            continue
+    for line, row in parsed_rows(source, narrative_codes, errors, index, progress):
         signature = fingerprint(row.defector)
         entry = index.cases.get(row.case_id)
         if entry is None:

@@ -42,11 +42,10 @@ from .columns import DEFECTOR_FIELDS, QUOTE_EXTRAS, SOURCE_COLUMNS, order
 from .conflicts import case_id_clash, describe_conflicts
 from .reader import RowSource
 from .result import ImportResult
-from .rows import parse_row, source_key
+from .rows import parsed_rows, source_key
 from .setwise import SetWriter, unchanged_cases
 from .staging import COPY_CHUNK, DEFECTOR_STAGE, SOURCE_STAGE, STAGE_COLUMNS, STAGE_NAMES, Stager, Stream
 
-PROGRESS_EVERY = 2000  # rows between progress callbacks
 TEMPORARY_TABLES = ("imp_stage", "imp_case", "imp_source", "imp_src", "imp_unchanged", "imp_new", "imp_quote")
 
 
@@ -101,18 +100,7 @@ def _run(cursor, source: RowSource, narrative_codes, writer: Writer, result: Imp
 
 def _staged_lines(source: RowSource, narrative_codes, writer: Writer, result: ImportResult, progress) -> Iterator[str]:
     stager = Stager(writer.narrative_ids)
-    present = None
-    cache: dict = {}
-    for line, record in source.read(result.errors):
-        if present is None:
-            present = frozenset(source.columns)
-        result.rows += 1
-        if progress and result.rows % PROGRESS_EVERY == 0:
-            progress("validate", result.rows, None)
-        row, row_errors = parse_row(line, record, present, narrative_codes, cache)
-        if row_errors:
-            result.errors.extend(row_errors)
-            continue
+    for _, row in parsed_rows(source, narrative_codes, result.errors, result, progress):
         yield stager.line(row)
 
 

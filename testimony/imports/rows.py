@@ -7,7 +7,7 @@ keeps the stored value); see the README's column table.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +46,29 @@ def _parse_cell(line: int, record: dict, name: str, parser: Callable[[str], Any]
         values[name] = parser(record.get(name) or "")
     except CellError as exc:
         errors.append(RowError(line, name, exc.reason, exc.accepted))
+
+
+PROGRESS_EVERY = 2000  # rows between progress callbacks
+
+
+def parsed_rows(source, narrative_codes, errors: list[RowError], tally, progress) -> Iterator[tuple[int, ParsedRow]]:
+    """``(line, row)`` for every record of ``source`` (a reader.RowSource) that parses
+    and checks (:func:`parse_row`); the others add their problems to ``errors``.
+    ``tally.rows`` counts every record read, and ``progress("validate", rows, None)``
+    is told every PROGRESS_EVERY of them: both writers read a file through here."""
+    present = None
+    cache: dict = {}
+    for line, record in source.read(errors):
+        if present is None:
+            present = frozenset(source.columns)
+        tally.rows += 1
+        if progress and tally.rows % PROGRESS_EVERY == 0:
+            progress("validate", tally.rows, None)
+        row, row_errors = parse_row(line, record, present, narrative_codes, cache)
+        if row_errors:
+            errors.extend(row_errors)
+            continue
+        yield line, row
 
 
 def parse_row(
