@@ -115,6 +115,12 @@ def pages(defector_pk):
             [],
         ),
         (
+            "/admin/testimony/defector/?q=defector+4242",
+            "SELECT id, case_id, name FROM testimony_defector WHERE upper(name::text) LIKE upper(%s) "
+            "OR upper(case_id::text) LIKE upper(%s) ORDER BY case_id LIMIT 100",
+            ["%defector 4242%"] * 2,
+        ),
+        (
             f"/admin/testimony/defector/{defector_pk}/change/",
             "SELECT * FROM testimony_defector d LEFT JOIN testimony_quote q ON q.defector_id = d.id WHERE d.id = %s",
             [defector_pk],
@@ -154,6 +160,7 @@ def run(url, defectors, fill=True):
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
     from django.contrib.auth import get_user_model
+    from django.core.cache import cache
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
@@ -192,27 +199,53 @@ def run(url, defectors, fill=True):
         for url_path, statement, params in pages(defector_pk):
             response = client.get(url_path, secure=True)
             assert response.status_code == 200, (url_path, response.status_code)
-            # Counted by a wrapper: the test client's request_started signal resets queries_log.
-            captured = []
-            count = lambda execute, sql, *rest, seen=captured: seen.append(sql) or execute(sql, *rest)  # noqa: E731
-            with connection.execute_wrapper(count):
-                client.get(url_path, secure=True)
-            page_ms = timed(lambda url_path=url_path: client.get(url_path, secure=True))
+            get = lambda url_path=url_path: client.get(url_path, secure=True)  # noqa: E731
+            # The first view after a write: the kept counts (testimony/generation.py) are gone.
+            cold = lambda get=get: cache.clear() or get()  # noqa: E731
+            cold_queries, warm_queries = len(queries(connection, cold)), len(queries(connection, get))
+            cold_ms, warm_ms = timed(cold), timed(get)
             sql_ms = timed(sql(statement, params))
-            rows.append((url_path, page_ms, len(captured), sql_ms, page_ms / (sql_ms + trivial_ms)))
+            ratio = warm_ms / (sql_ms + trivial_ms)
+            rows.append((url_path, cold_ms, cold_queries, warm_ms, warm_queries, sql_ms, ratio))
 
     print(f"trivial view through the same client: {trivial_ms:.1f} ms")
-    print(f"{'page':<52} {'server ms':>9} {'queries':>7} {'bare SQL ms':>11} {'x floor':>7}")
+    print("cold: the first view after a write (no kept counts); warm: any later view until the next write")
+    widths = (-52, 8, 7, 8, 7, 11, 12)
+    header = ("page", "cold ms", "queries", "warm ms", "queries", "bare SQL ms", "warm x floor")
+    columns = zip(header, widths, strict=True)
+    print(" ".join(f"{label:{'<' if width < 0 else '>'}{abs(width)}}" for label, width in columns))
     failed = []
-    for url_path, page_ms, queries, sql_ms, ratio in rows:
-        print(f"{url_path:<52} {page_ms:>9.1f} {queries:>7} {sql_ms:>11.1f} {ratio:>7.1f}")
-        if ratio > TARGET_RATIO:
+    for url_path, cold_ms, cold_queries, warm_ms, warm_queries, sql_ms, ratio in rows:
+        print(
+            f"{url_path:<52} {cold_ms:>8.1f} {cold_queries:>7} {warm_ms:>8.1f} {warm_queries:>7} "
+            f"{sql_ms:>11.1f} {ratio:>12.1f}"
+        )
+        judged = not url_path.startswith("/admin/")  # the admin's pages are printed, not judged (README)
+        if judged and ratio > TARGET_RATIO:
             failed.append(f"{url_path} is {ratio:.1f}x its floor (target {TARGET_RATIO}x)")
-        if "q=" in url_path and page_ms > TARGET_SEARCH_MS:
-            failed.append(f"{url_path} took {page_ms:.0f} ms (target {TARGET_SEARCH_MS} ms)")
-    print(f"floor = bare SQL + trivial view; targets: within {TARGET_RATIO}x floor, search under {TARGET_SEARCH_MS} ms")
+        if "q=" in url_path and not url_path.startswith("/admin/") and max(cold_ms, warm_ms) > TARGET_SEARCH_MS:
+            slowest = max(cold_ms, warm_ms)
+            failed.append(f"{url_path} took {slowest:.0f} ms (target {TARGET_SEARCH_MS} ms, cold and warm)")
+    print(
+        f"floor = bare SQL + trivial view; targets: the analyst's pages within {TARGET_RATIO}x floor when warm, "
+        f"search under {TARGET_SEARCH_MS} ms cold and warm; admin pages printed with their query counts"
+    )
     for line in failed:
         print("MISSED:", line)
+
+
+def queries(connection, call):
+    """The statements one call runs, counted by a wrapper: the test client's
+    request_started signal resets queries_log."""
+    captured = []
+
+    def count(execute, sql, *rest):
+        captured.append(sql)
+        return execute(sql, *rest)
+
+    with connection.execute_wrapper(count):
+        call()
+    return captured
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from django.views.generic import ListView
 from accounts.access import BrowseRequiredMixin
 from testimony import selectors as testimony_selectors
 from testimony.active_filters import active_filters
+from testimony.generation import CountedPaginator, cached_count
 from testimony.views import querydict_without
 
 from . import selectors
@@ -34,6 +35,16 @@ class NarrativeDetailView(BrowseRequiredMixin, ListView):
         defectors = testimony_selectors.filtered_defectors(self.filterset)
         return selectors.narrative_quotes(narrative=self.narrative, defectors=defectors)
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        count = lambda: cached_count(  # noqa: E731
+            f"narrative_quotes:{self.narrative.code}",
+            user=self.request.user,
+            params=testimony_selectors.filter_params(self.request.GET),
+            request=self.request,
+            compute=queryset.count,
+        )
+        return CountedPaginator(queryset, per_page, count=count, **kwargs)
+
     def paginate_queryset(self, queryset, page_size):
         # A stale page number shows the last page rather than a 404.
         paginator = self.get_paginator(queryset, page_size)
@@ -52,7 +63,10 @@ class NarrativeDetailView(BrowseRequiredMixin, ListView):
                 "filter_valid": self.filterset.is_valid(),
                 # The defector list's panel, with its counts and choices (a country list, not a code box).
                 "facets": testimony_selectors.defector_facets(
-                    querydict_without(self.request.GET, *errors), user=self.request.user, selected=self.request.GET
+                    querydict_without(self.request.GET, *errors),
+                    user=self.request.user,
+                    selected=self.request.GET,
+                    request=self.request,
                 ),
                 "active_filters": active_filters(self.filterset, self.request.GET, path=self.request.path),
                 "page_querystring": query.urlencode(),

@@ -232,7 +232,7 @@ class StudyReportView(BrowseRequiredMixin, TemplateView):
         valid_params = subset.copy()
         for key in self.filterset.errors:
             valid_params.pop(key, None)
-        context["facets"] = defector_facets(valid_params, user=self.request.user, selected=subset)
+        context["facets"] = defector_facets(valid_params, user=self.request.user, selected=subset, request=self.request)
         return context
 
 

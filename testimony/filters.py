@@ -151,7 +151,7 @@ class DefectorFilterSet(filters.FilterSet):
     def filter_search(self, queryset, name, value):
         # The request carries the ids a search matched, so its page, count and facets search once.
         matches = None if self.request is None else self.request.__dict__.setdefault("testimony_search_matches", {})
-        return queryset.search(value, matches=matches)
+        return queryset.search(value, matches=matches, request=self.request)
 
 
 # The defector filters that also choose quotes (of the defectors they select).

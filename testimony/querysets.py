@@ -15,15 +15,18 @@ from accounts.access import can_view_restricted
 
 @models.BigAutoField.register_lookup
 class AnyOf(models.Lookup):
-    """``pk__any_of=[...]``: ``= ANY(%s)`` with the list as one array parameter. A
-    search's tens of thousands of ids then cost one parameter, not one placeholder each."""
+    """``pk__any_of=[...]`` (PostgreSQL): ``= ANY(%s::bigint[])`` with the list as one
+    array literal. A search's tens of thousands of ids then cost one parameter, not
+    one placeholder each; and one string, since psycopg2 adapting a list of 35,000
+    ints element by element took longer than the query (40 of 80 ms)."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        return f"{lhs} = ANY(%s)", [*lhs_params, [int(value) for value in self.rhs]]
+        literal = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, literal]
 
 
 class DefectorQuerySet(models.QuerySet):
@@ -47,17 +50,19 @@ class DefectorQuerySet(models.QuerySet):
 
         return self.filter(pk__in=Quote.objects.filter(tags__narrative__code__in=list(codes)).values("defector_id"))
 
-    def search(self, text: str, *, matches: dict | None = None):
+    def search(self, text: str, *, matches: dict | None = None, request=None):
         """Defectors for whom every word of ``text`` starts a word of their name as
         published or of one of their quotes or translations (never identity fields),
         after testimony.search.normalise_text on both sides.
 
         On PostgreSQL the GIN-indexed documents give the matching ids in one query,
         kept in ``matches`` (one dict per request) so that the page, its count and
-        every facet reuse them rather than search again; results are ranked by how
+        every facet reuse them rather than search again, and in the cache until the
+        data changes (testimony/generation.py); results are ranked by how
         well the name matches, computed on the row. On SQLite the same match over
         normalised copies, ordered as usual.
         """
+        from .generation import kept
         from .search import prefix_tsquery, search_words
 
         words = search_words(text)
@@ -73,9 +78,14 @@ class DefectorQuerySet(models.QuerySet):
             params = [value for word in words for value in (prefix_tsquery([word]),) * 2]
             matches = {} if matches is None else matches
             if tuple(words) not in matches:
-                with connection.cursor() as cursor:
-                    cursor.execute(per_word, params)
-                    matches[tuple(words)] = [row[0] for row in cursor.fetchall()]
+
+                def matching_ids():
+                    with connection.cursor() as cursor:
+                        cursor.execute(per_word, params)
+                        return [row[0] for row in cursor.fetchall()]
+
+                # Every record's ids (visibility is applied after), kept until the data changes.
+                matches[tuple(words)] = kept("search:" + " ".join(words), matching_ids, request=request)
             rank = RawSQL(
                 f"ts_rank({self.model._meta.db_table}.name_document, to_tsquery('simple', %s))",
                 [prefix_tsquery(words, operator="|")],

@@ -11,12 +11,14 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.urls import reverse
 from django_countries import countries
 
 from accounts.access import can_view_restricted
 from narratives.models import Narrative, Tag
 
 from .filters import DefectorFilterSet
+from .generation import cached_count
 from .models import Defector, Source
 
 # The facets of the list page, in the order of the side panel: the query
@@ -102,67 +104,86 @@ def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Fac
     Each facet is counted over the set selected by every *other* parameter
     (disjunctive faceting, as on most search sites), so the number beside a
     value is how many defectors choosing that value gives, and the values of a
-    facet stay on the panel after one of them is chosen. ``data`` is a valid QueryDict
+    facet stay on the panel after one of them is chosen. The counts are kept
+    under the data generation (testimony/generation.py): only the first view of
+    a set after a write pays for the aggregates. ``data`` is a valid QueryDict
     (``request.GET``); ``selected`` (default ``data``) says which values are ticked;
     ``request``, when given, lets the facets reuse the ids the page's search matched.
     """
     selected = {name: set((data if selected is None else selected).getlist(name)) for name in FACETS}
     selected["country"] = {code.upper() for code in selected["country"]}  # ?country=sy ticks Syria
+    compute = lambda: _facet_counts(data, user, request)  # noqa: E731
+    counts = cached_count("facets", user=user, params=filter_params(data), request=request, compute=compute)
     facets = {name: Facet(name, label) for name, label in FACETS.items()}
 
-    def grouped(column, choices):
-        # Grouped on the filtered rows themselves, not on pk IN (the same rows).
-        rows = _selected(data, user=user, exclude=[column], request=request).values(column).annotate(n=Count("pk"))
-        counts = {row[column]: row["n"] for row in rows}
+    def values(column, choices):
         return [
-            FacetValue(str(value), str(label), counts.get(value, 0), str(value) in selected[column])
-            for value, label in choices(counts)
+            FacetValue(str(value), str(label), counts[column].get(value, 0), str(value) in selected[column])
+            for value, label in choices
         ]
 
-    facets["sex"].values = grouped("sex", lambda counts: Defector.Sex.choices)
-    facets["provenance"].values = grouped("provenance", lambda counts: Defector.Provenance.choices)
+    facets["sex"].values = values("sex", Defector.Sex.choices)
+    facets["provenance"].values = values("provenance", Defector.Provenance.choices)
+    # Only countries present in the set, plus any chosen: the full ISO list would bury them.
+    present = set(counts["country"]) | selected["country"]
     facets["country"].values = sorted(
-        grouped(
-            "country",
-            # Only countries present in the set, plus any chosen: the full ISO list would bury them.
-            lambda counts: [(code, countries.name(code) or code) for code in set(counts) | selected["country"] if code],
-        ),
+        values("country", [(code, countries.name(code) or code) for code in present if code]),
         key=lambda v: (-v.count, v.label),
     )
+    facets["narrative"].values = [
+        FacetValue(n.code, n.name, counts["narrative"].get(n.pk, 0), n.code in selected["narrative"], n.colour)
+        for n in Narrative.objects.order_by("display_order", "code")
+    ]
+    facets["outlet"].values = [
+        FacetValue(name, name, counts["outlet"].get(name, 0), name in selected["outlet"])
+        for name in sorted(set(counts["outlet"]) | selected["outlet"])
+    ]
+    return facets
 
+
+def _facet_counts(data, user, request) -> dict[str, dict]:
+    """Per facet, value -> defectors: one grouped query per facet."""
+
+    def grouped(columns, exclude=()):
+        # Grouped on the filtered rows themselves, not on pk IN (the same rows); each
+        # column's counts summed over the others' values.
+        rows = _selected(data, user=user, exclude=exclude, request=request).values(*columns).annotate(n=Count("pk"))
+        counts = {column: defaultdict(int) for column in columns}
+        for row in rows:
+            for column in columns:
+                counts[column][row[column]] += row["n"]
+        return {column: dict(values) for column, values in counts.items()}
+
+    # The defector's own columns that no parameter narrows share one set: one scan counts
+    # them all (at most a few hundred sex x provenance x country groups). A narrowed one
+    # is counted over the set without its own parameter.
+    columns = ("sex", "provenance", "country")
+    shared = [column for column in columns if not data.getlist(column)]
+    counts = grouped(shared) if shared else {}
+    for column in columns:
+        if data.getlist(column):
+            counts.update(grouped([column], exclude=[column]))
     # Grouped over the tags of the candidate defectors' quotes (and the source
     # links of the candidates), never over every tag: a narrowed set reads only
     # its own rows through the foreign-key indexes.
     ids = _ids(data, user=user, exclude=["narrative"], request=request)
-    tagged = dict(
+    counts["narrative"] = dict(
         (Tag.objects.all() if ids is None else Tag.objects.filter(quote__defector__in=ids))
         .values("narrative_id")
         .annotate(n=Count("quote__defector_id", distinct=True))
         .order_by()
         .values_list("narrative_id", "n")
     )
-    facets["narrative"].values = [
-        FacetValue(n.code, n.name, tagged.get(n.pk, 0), n.code in selected["narrative"], n.colour)
-        for n in Narrative.objects.order_by("display_order", "code")
-    ]
-
     ids = _ids(data, user=user, exclude=["outlet"], request=request)
-    covered = dict(
-        (
-            Source.defectors.through.objects.all()
-            if ids is None
-            else Source.defectors.through.objects.filter(defector__in=ids)
-        )
+    links = Source.defectors.through.objects
+    counts["outlet"] = dict(
+        (links.all() if ids is None else links.filter(defector__in=ids))
         .values("source__outlet__name")
         .annotate(n=Count("defector_id", distinct=True))
         .order_by()
         .values_list("source__outlet__name", "n")
     )
-    facets["outlet"].values = [
-        FacetValue(name, name, covered.get(name, 0), name in selected["outlet"])
-        for name in sorted(set(covered) | selected["outlet"])
-    ]
-    return facets
+    return counts
 
 
 def chosen_by_text(params) -> bool:
@@ -194,7 +215,7 @@ def aggregate_defectors(*, user, params):
     return Defector.objects.all()
 
 
-def restricted_hidden_count(data, *, user) -> int | None:
+def restricted_hidden_count(data, *, user, request=None) -> int | None:
     """How many restricted defectors the filters match that this user may not see.
     Only the number: which ones they are stays hidden. ``None`` when the filters
     choose by text: such a set is chosen among visible records, so there is
@@ -205,7 +226,13 @@ def restricted_hidden_count(data, *, user) -> int | None:
         return None
     counted = aggregate_defectors(user=user, params=data).filter(visibility=Defector.Visibility.RESTRICTED)
     filterset = DefectorFilterSet(_without(data, "ordering"), queryset=counted)
-    return filterset.qs.order_by().count()
+    return cached_count(
+        "restricted_hidden",
+        user=user,
+        params=filter_params(data),
+        request=request,
+        compute=lambda: filterset.qs.order_by().count(),
+    )
 
 
 def defector_page_extras(defectors) -> None:
@@ -221,9 +248,13 @@ def defector_page_extras(defectors) -> None:
         .distinct()
         .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
     )
+    urls = {}  # one reverse() per narrative, not one per badge: a page shows ~100 badges
     for row in tag_rows:
+        code = row["narrative__code"]
+        if code not in urls:
+            urls[code] = reverse("narratives:narrative-detail", args=[code])
         badges[row["quote__defector_id"]].append(
-            {"code": row["narrative__code"], "name": row["narrative__name"], "colour": row["narrative__colour"]}
+            {"code": code, "name": row["narrative__name"], "colour": row["narrative__colour"], "url": urls[code]}
         )
     outlets = defaultdict(list)
     outlet_rows = (
@@ -253,8 +284,14 @@ def defector_detail_queryset(*, user):
     )
 
 
-def defector_totals(*, user) -> int:
-    return Defector.objects.visible_to(user).count()
+def defector_totals(*, user, request=None) -> int:
+    return cached_count("defectors", user=user, request=request, compute=Defector.objects.visible_to(user).count)
+
+
+def filter_params(data):
+    """The parameters that choose a set (DefectorFilterSet's, but its ordering): what
+    a count of the set is kept under. Not the page, its size, a report's scope."""
+    return _without(data, *(key for key in data if key not in DefectorFilterSet.base_filters or key == "ordering"))
 
 
 def attach_narrative_codes(defectors) -> None:

@@ -26,6 +26,7 @@ from .active_filters import active_filters
 from .duplicates import merged_into, possible_duplicates
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
+from .generation import CountedPaginator, cached_count
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
 
@@ -108,6 +109,16 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
         self.notices.append(f"Page size \u201c{raw}\u201d is not one of {sizes}; showing {DEFAULT_PAGE_SIZE} per page.")
         return DEFAULT_PAGE_SIZE
 
+    def get_paginator(self, queryset, per_page, **kwargs):
+        count = lambda: cached_count(  # noqa: E731
+            "defector_list",
+            user=self.request.user,
+            params=selectors.filter_params(self.request.GET),
+            request=self.request,
+            compute=queryset.count,
+        )
+        return CountedPaginator(queryset, per_page, count=count, **kwargs)
+
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, but a page out of range shows the last page (and a bad
         page number the first) with a notice instead of a 404."""
@@ -141,7 +152,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
                 "facets": selectors.defector_facets(
                     querydict_without(query, *self.filterset.errors), user=user, selected=query, request=self.request
                 ),
-                "total_count": selectors.defector_totals(user=user),
+                "total_count": selectors.defector_totals(user=user, request=self.request),
                 **self.restricted_notice(query, valid),
                 "columns": self.column_headers(ordering),
                 "page_sizes": PAGE_SIZES,
@@ -160,7 +171,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
         the same sentence whatever was typed, since they were not searched."""
         if not valid:
             return {"restricted_hidden": 0, "restricted_not_searched": False}
-        count = selectors.restricted_hidden_count(query, user=self.request.user)
+        count = selectors.restricted_hidden_count(query, user=self.request.user, request=self.request)
         return {
             "restricted_hidden": 0 if count is None else masked(count, min_cell_for(self.request.user)),
             "restricted_not_searched": count is None,

@@ -2,6 +2,7 @@
 the query counts of the list, search, facet, narrative and admin pages."""
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -101,15 +102,17 @@ def make(n):
         TagFactory(quote=quote)
 
 
-# page, queries: session-less visitor, so no user queries.
+# page, queries of its first view after a write: session-less visitor, so no user queries;
+# one reads the data generation the counts are kept under (testimony/generation.py); the
+# defector's own columns that no parameter narrows (sex, provenance, country) are one facet query.
 PAGES = [
-    (LIST, 12),
-    (f"{LIST}?q=electricity", 11),
-    (f"{LIST}?q=zebra", 8),
-    (f"{LIST}?sex=male&country=SY&narrative=infighting", 18),
+    (LIST, 11),
+    (f"{LIST}?q=electricity", 10),
+    (f"{LIST}?q=zebra", 7),
+    (f"{LIST}?sex=male&country=SY&narrative=infighting", 19),
     ("/narratives/", 1),
-    # The code's quotes (4), and the list's side panel (testimony.selectors.defector_facets): five facets
-    # and the codebook the narrative facet lists.
+    # The code's quotes (4), and the list's side panel (testimony.selectors.defector_facets): the
+    # facets (sex apart; provenance and country in one scan; narrative; outlet), the codebook.
     ("/narratives/infighting/?sex=male", 10),
 ]
 
@@ -122,6 +125,7 @@ def test_page_query_count_does_not_grow_with_rows(client, db, django_assert_num_
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
     make(30)
+    cache.clear()  # as after a write on PostgreSQL, where this test's transaction never commits
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200
 

@@ -3,6 +3,7 @@ import datetime
 import io
 
 import pytest
+from django.core.cache import cache
 from django.urls import reverse
 
 from narratives.models import Narrative
@@ -338,10 +339,11 @@ def test_list_page_query_count_does_not_grow_with_rows(client, db, django_assert
             TagFactory(quote=quote)
 
     make(5)
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(11):  # and the data generation (testimony/generation.py)
         assert len(listed(client.get(f"{LIST}?ordering=-quote_count"))) == 5
     make(45)
-    with django_assert_num_queries(12):
+    cache.clear()  # a first view after the write on either database
+    with django_assert_num_queries(11):
         assert len(listed(client.get(f"{LIST}?ordering=-quote_count"))) == 50
 
 
