@@ -6,8 +6,9 @@ from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
+
+from config.services import record_url
 
 
 class NarrativeManager(models.Manager):
@@ -49,7 +50,7 @@ class Narrative(models.Model):
         return self.name if self.parent_id is None else f"{self.parent.name} \u203a {self.name}"
 
     def get_absolute_url(self):
-        return reverse("narratives:narrative-detail", args=[self.code])
+        return record_url("narratives:narrative-detail", self.code)
 
     def natural_key(self):
         return (self.code,)

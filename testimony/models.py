@@ -6,9 +6,10 @@ from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower, Trim
-from django.urls import reverse
 from django_countries.fields import CountryField
 from simple_history.models import HistoricalRecords
+
+from config.services import record_url
 
 from .languages import LANGUAGE_CHOICES
 from .querysets import DefectorQuerySet, QuoteQuerySet
@@ -280,7 +281,7 @@ class Defector(models.Model):
         return f"{self.case_id} {self.name}"
 
     def get_absolute_url(self):
-        return reverse("testimony:defector-detail", args=[self.case_id])
+        return record_url("testimony:defector-detail", self.case_id)
 
     def natural_key(self):
         return (self.case_id,)

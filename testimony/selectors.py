@@ -10,11 +10,15 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-from django.urls import reverse
+from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import EmptyResultSet
+from django.db import connection, connections
+from django.db.models import BigIntegerField, Count
+from django.db.models.expressions import RawSQL
 from django_countries import countries
 
 from accounts.access import can_view_restricted
+from config.services import record_url
 from narratives.models import Narrative, Tag
 
 from .filters import DefectorFilterSet
@@ -141,31 +145,83 @@ def defector_facets(data, *, user, selected=None, request=None) -> dict[str, Fac
     return facets
 
 
+# The facets a defector's own row can count: its columns, and on PostgreSQL its
+# narratives and outlets kept on the row (testimony/summary_columns.py) as id arrays.
+OWN_COLUMNS = ("sex", "provenance", "country")
+KEPT_ARRAYS = {"narrative": "narrative_ids", "outlet": "outlet_ids"}
+
+
 def _facet_counts(data, user, request) -> dict[str, dict]:
-    """Per facet, value -> defectors: one grouped query per facet."""
+    """Per facet, value -> defectors: a grouped query per set counted.
 
-    def grouped(columns, exclude=()):
-        # Grouped on the filtered rows themselves, not on pk IN (the same rows); each
-        # column's counts summed over the others' values.
-        rows = _selected(data, user=user, exclude=exclude, request=request).values(*columns).annotate(n=Count("pk"))
-        counts = {column: defaultdict(int) for column in columns}
-        for row in rows:
-            for column in columns:
-                counts[column][row[column]] += row["n"]
-        return {column: dict(values) for column, values in counts.items()}
+    Each facet counts the set chosen without its own parameter, so the facets
+    that no parameter narrows share one set, counted in one scan grouped by all
+    their columns (a few thousand groups at most) and summed per facet here.
+    On PostgreSQL the narratives and outlets are columns of that scan too (one
+    each way: outlets apart, since their combinations with the others are many);
+    on SQLite they are counted through the tags and source links.
+    """
+    kept = connection.vendor == "postgresql"
+    facets = [*OWN_COLUMNS, *(KEPT_ARRAYS if kept else ())]
+    narrowed = [facet for facet in facets if data.getlist(facet)]
+    shared = [facet for facet in facets if facet not in narrowed]
+    sets = [[facet] for facet in narrowed]  # each over the set without its own parameter
+    if "outlet" in shared:
+        shared.remove("outlet")
+        sets.append(["outlet"])
+    if shared:
+        sets.append(shared)
+    counts = {}
+    for columns in sets:
+        exclude = [column for column in columns if column in narrowed]
+        chosen = _selected(data, user=user, exclude=exclude, request=request)
+        counts.update(_outlets_kept(chosen) if columns == ["outlet"] else _grouped(chosen, columns))
+    if not kept:
+        counts.update(_joined_facet_counts(data, user, request))
+    return counts
 
-    # The defector's own columns that no parameter narrows share one set: one scan counts
-    # them all (at most a few hundred sex x provenance x country groups). A narrowed one
-    # is counted over the set without its own parameter.
-    columns = ("sex", "provenance", "country")
-    shared = [column for column in columns if not data.getlist(column)]
-    counts = grouped(shared) if shared else {}
-    for column in columns:
-        if data.getlist(column):
-            counts.update(grouped([column], exclude=[column]))
-    # Grouped over the tags of the candidate defectors' quotes (and the source
-    # links of the candidates), never over every tag: a narrowed set reads only
-    # its own rows through the foreign-key indexes.
+
+def _grouped(chosen, columns) -> dict[str, dict]:
+    """Count ``chosen`` grouped by ``columns`` (kept arrays by each of their ids), per column."""
+    arrays = {KEPT_ARRAYS[column]: _array(KEPT_ARRAYS[column]) for column in columns if column in KEPT_ARRAYS}
+    keys = [KEPT_ARRAYS.get(column, column) for column in columns]
+    rows = chosen.annotate(**arrays).values(*keys).annotate(n=Count("pk"))
+    counts = {column: defaultdict(int) for column in columns}
+    for row in rows:
+        for column, key in zip(columns, keys, strict=True):
+            for value in row[key] if key in arrays else [row[key]]:
+                counts[column][value] += row["n"]
+    return {column: dict(values) for column, values in counts.items()}
+
+
+def _outlets_kept(chosen) -> dict[str, dict]:
+    """The outlet facet from the kept arrays, by outlet name: the set grouped by its
+    outlet combinations (a few hundred), each combination's count added to each of its
+    outlets, in the database, which also names them."""
+    groups = chosen.annotate(outlet_ids=_array("outlet_ids")).values("outlet_ids").annotate(n=Count("pk"))
+    try:
+        sql, params = groups.query.sql_with_params()
+    except EmptyResultSet:  # a set that cannot match anything (a search for punctuation only)
+        return {"outlet": {}}
+    with connections[groups.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT o.name, SUM(g.n) FROM ({sql}) g CROSS JOIN unnest(g.outlet_ids) AS kept(id) "
+            "JOIN testimony_outlet o ON o.id = kept.id GROUP BY o.name",
+            params,
+        )
+        return {"outlet": dict(cursor.fetchall())}
+
+
+def _array(column):
+    return RawSQL(f'"testimony_defector"."{column}"', [], output_field=ArrayField(BigIntegerField()))
+
+
+def _joined_facet_counts(data, user, request) -> dict[str, dict]:
+    """The narrative and outlet facets through the tags and source links (SQLite).
+    Grouped over the tags of the candidate defectors' quotes (and the source links
+    of the candidates), never over every tag: a narrowed set reads only its own
+    rows through the foreign-key indexes."""
+    counts = {}
     ids = _ids(data, user=user, exclude=["narrative"], request=request)
     counts["narrative"] = dict(
         (Tag.objects.all() if ids is None else Tag.objects.filter(quote__defector__in=ids))
@@ -248,13 +304,15 @@ def defector_page_extras(defectors) -> None:
         .distinct()
         .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
     )
-    urls = {}  # one reverse() per narrative, not one per badge: a page shows ~100 badges
     for row in tag_rows:
         code = row["narrative__code"]
-        if code not in urls:
-            urls[code] = reverse("narratives:narrative-detail", args=[code])
         badges[row["quote__defector_id"]].append(
-            {"code": code, "name": row["narrative__name"], "colour": row["narrative__colour"], "url": urls[code]}
+            {
+                "code": code,
+                "name": row["narrative__name"],
+                "colour": row["narrative__colour"],
+                "url": record_url("narratives:narrative-detail", code),
+            }
         )
     outlets = defaultdict(list)
     outlet_rows = (

@@ -7,6 +7,7 @@ from html import unescape
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from testimony.models import Defector
@@ -102,7 +103,9 @@ def test_report_page_takes_a_constant_number_of_queries(client, icsr_study, djan
     # counted: the scope's case list, the study's tag rule, the codebook versions; and the data
     # generation the facet counts are kept under (testimony/generation.py). Each view is
     # counted as the first after a write (cache.clear()).
-    with django_assert_num_queries(18):
+    # On PostgreSQL the narrative facet is counted in that one scan (testimony/summary_columns.py).
+    kept = connection.vendor == "postgresql"
+    with django_assert_num_queries(18 - kept):
         client.get(url)
     # One to validate the narrative filter, and each facet query but the narrative's validates it
     # again; one for the access log's row (a subset, anonymously).
@@ -110,5 +113,5 @@ def test_report_page_takes_a_constant_number_of_queries(client, icsr_study, djan
     with django_assert_num_queries(24):
         client.get(url, {"narrative": "brutality", "sex": "male"})
     cache.clear()
-    with django_assert_num_queries(21):  # today: and 3 for the differences from as published
+    with django_assert_num_queries(21 - kept):  # today: and 3 for the differences from as published
         client.get(url, {"scope": "today"})

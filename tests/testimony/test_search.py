@@ -121,6 +121,10 @@ PAGES = [
 def test_page_query_count_does_not_grow_with_rows(client, db, django_assert_num_queries, url, queries):
     if connection.vendor == "postgresql" and "q=" in url:
         queries += 1  # the match itself, run once; the page, count and facets reuse its ids
+    if connection.vendor == "postgresql" and url != "/narratives/" and "narrative=" not in url:
+        # The narratives are counted in the shared facet scan (testimony/summary_columns.py),
+        # unless the narrative parameter narrows the set: then that facet has a set of its own.
+        queries -= 1
     make(3)
     with django_assert_num_queries(queries):
         assert client.get(url).status_code == 200

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.urls import reverse
 
 from narratives.models import Narrative
@@ -338,12 +339,15 @@ def test_list_page_query_count_does_not_grow_with_rows(client, db, django_assert
             quote.defector.sources.add(quote.source)
             TagFactory(quote=quote)
 
+    # and the data generation (testimony/generation.py); on PostgreSQL the narrative facet is
+    # counted in the shared facet scan (testimony/summary_columns.py)
+    queries = 10 if connection.vendor == "postgresql" else 11
     make(5)
-    with django_assert_num_queries(11):  # and the data generation (testimony/generation.py)
+    with django_assert_num_queries(queries):
         assert len(listed(client.get(f"{LIST}?ordering=-quote_count"))) == 5
     make(45)
     cache.clear()  # a first view after the write on either database
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(queries):
         assert len(listed(client.get(f"{LIST}?ordering=-quote_count"))) == 50
 
 
