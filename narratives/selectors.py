@@ -3,19 +3,30 @@
 from django.db.models import Count, Prefetch, Q
 
 from accounts.access import can_view_restricted
+from testimony.generation import cached_count
 from testimony.models import Quote
 
 from .models import Narrative, Tag
 
 
-def narrative_codebook(*, user):
+def narrative_codebook(*, user, request=None) -> list[Narrative]:
     """The codebook with how many quotes and defectors carry each code, counting
-    only records this user may see, in one aggregate query."""
-    visible = Q() if can_view_restricted(user) else Q(tags__quote__defector__visibility="public")
-    return Narrative.objects.select_related("parent").annotate(
-        quote_count=Count("tags__quote", filter=visible, distinct=True),
-        defector_count=Count("tags__quote__defector", filter=visible, distinct=True),
-    )
+    only records this user may see: one aggregate query, kept until the data
+    changes (testimony/generation.py), since it reads every tag."""
+
+    def counts():
+        visible = Q() if can_view_restricted(user) else Q(tags__quote__defector__visibility="public")
+        rows = Narrative.objects.annotate(
+            quote_total=Count("tags__quote", filter=visible, distinct=True),
+            defector_total=Count("tags__quote__defector", filter=visible, distinct=True),
+        ).values_list("pk", "quote_total", "defector_total")
+        return {pk: (quotes, defectors) for pk, quotes, defectors in rows}
+
+    counted = cached_count("codebook", user=user, request=request, compute=counts)
+    narratives = list(Narrative.objects.select_related("parent"))
+    for narrative in narratives:
+        narrative.quote_count, narrative.defector_count = counted.get(narrative.pk, (0, 0))
+    return narratives
 
 
 def narrative_quotes(*, narrative: Narrative, defectors):

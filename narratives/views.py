@@ -17,7 +17,7 @@ class NarrativeListView(BrowseRequiredMixin, ListView):
     context_object_name = "narratives"
 
     def get_queryset(self):
-        return selectors.narrative_codebook(user=self.request.user)
+        return selectors.narrative_codebook(user=self.request.user, request=self.request)
 
 
 class NarrativeDetailView(BrowseRequiredMixin, ListView):

@@ -110,7 +110,7 @@ PAGES = [
     (f"{LIST}?q=electricity", 10),
     (f"{LIST}?q=zebra", 7),
     (f"{LIST}?sex=male&country=SY&narrative=infighting", 19),
-    ("/narratives/", 1),
+    ("/narratives/", 3),  # the generation, the codebook's counts, the codebook
     # The code's quotes (4), and the list's side panel (testimony.selectors.defector_facets): the
     # facets (sex apart; provenance and country in one scan; narrative; outlet), the codebook.
     ("/narratives/infighting/?sex=male", 10),
