@@ -2,7 +2,7 @@
 
 1. Fills LOADTEST_DATABASE_URL (created if missing) with the ICSR fixture plus
    LOADTEST_DEFECTORS synthetic defectors (``generate_synthetic``, default
-   20,000) and ANALYZEs it; a database already holding them is reused.
+   100,000) and ANALYZEs it; a database already holding them is reused.
 2. Serves it with gunicorn as in production (DEBUG=0, gthread workers, a local
    SECRET_KEY, ALLOWED_HOSTS=127.0.0.1) on the first free port in 8411-8419.
 3. Runs locust headless on 127.0.0.1 (LOADTEST_USERS users, LOADTEST_SECONDS
@@ -38,7 +38,7 @@ BIN = ROOT / ".venv" / "bin"
 URL = os.environ.get("LOADTEST_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/testimony_load")
 RESTART_URL = os.environ.get("LOADTEST_RESTART_URL", "")
 RESTART_COMMAND = os.environ.get("LOADTEST_RESTART_COMMAND", "")
-DEFECTORS = int(os.environ.get("LOADTEST_DEFECTORS", "20000"))
+DEFECTORS = int(os.environ.get("LOADTEST_DEFECTORS", "100000"))
 SEED = 13
 USERS = int(os.environ.get("LOADTEST_USERS", "10"))
 SECONDS = int(os.environ.get("LOADTEST_SECONDS", "30"))

@@ -16,7 +16,7 @@ from collections import Counter, defaultdict
 
 from locust import HttpUser, between, events, task
 
-SYNTHETIC = int(os.environ.get("LOADTEST_DEFECTORS", "20000"))
+SYNTHETIC = int(os.environ.get("LOADTEST_DEFECTORS", "100000"))
 SEED = int(os.environ.get("LOADTEST_SEED", "13"))
 STATUS_FILE = os.environ.get("LOADTEST_STATUS_FILE", "")
 statuses = Counter()
