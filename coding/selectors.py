@@ -74,7 +74,29 @@ def counted_tags(*, rule: str | None = None, study=None):
     tags = Tag.objects.alias(coders=_coder_count(quote), tag_rule=rule_of)
     agreed = Q(~adjudicated & _agreed_by_all()) & ~Q(tag_rule=TagRule.ADJUDICATED)
     agreed &= Q(coders__gte=2) | ~Q(tag_rule=TagRule.AGREED)
-    return tags.filter(by_reviewer | agreed)
+    # Most quotes were never coded in the queue: tags without a coder, no decision, no
+    # adjudication. Under the default rule every such tag counts (its one "unnamed coder"
+    # applied it), which one hashed lookup decides; the rule's seven subqueries per tag
+    # then run only for the quotes coders worked on (they took a 100,000-case report
+    # from 0.6 to 4.7 s). The same answer as the full rule, tested in tests/coding.
+    if not _coded_quotes().exists():
+        # No quote was ever coded in the queue (an imported or entered study): the rule
+        # reduces to "every tag under the default rule, none under the others", and
+        # without the rule's subqueries the planner estimates the tags right.
+        return Tag.objects.alias(tag_rule=rule_of).filter(tag_rule=TagRule.BEST)
+    never_coded = ~Q(quote_id__in=_coded_quotes()) & Q(tag_rule=TagRule.BEST)
+    return tags.filter(never_coded | by_reviewer | agreed)
+
+
+def _coded_quotes():
+    """The quotes with any trace of the coding workflow: a decision, an adjudication,
+    or a tag a named coder applied."""
+    return (
+        CodingDecision.objects.order_by()
+        .values("quote_id")
+        .union(Adjudication.objects.order_by().values("quote_id"))
+        .union(Tag.objects.filter(coder__isnull=False).order_by().values("quote_id"))
+    )
 
 
 def study_tag_rule(study) -> str:

@@ -19,7 +19,10 @@ Counting rules
   beside it as ``date_not_precise_enough``, never dropped or misplaced.
 """
 
-from django.db.models import Count, Max, Min, Q
+from collections import defaultdict
+
+from django.db import connections
+from django.db.models import Case, Count, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
 from django_countries import countries
 
@@ -73,15 +76,47 @@ def narrative_tables(scope, narratives, regions, counted) -> dict:
         },
     }
     rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
-    # Pairs: defectors of one narrative's tags who are among those of the other's.
-    also = {
-        f"also_{i}": Count(
-            defector, distinct=True, filter=Q(d_id__in=scope.tags(counted).filter(narrative=n).values("d_id"))
-        )
-        for i, n in enumerate(narratives)
-    }
-    pair_rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**also).order_by()}
-    empty = dict.fromkeys([*counts, *also], 0)
+    # Pairs: defectors of one narrative's tags who are among those of the other's. Each
+    # tagged defector's narratives as a bit mask (a sum of distinct powers of two), counted
+    # per mask in the database: a few dozen rows, whatever the number of defectors. A
+    # conditional count per narrative instead ran the tag rule once more for each: 0.6 s
+    # at 100,000 cases.
+    index = {n.code: i for i, n in enumerate(narratives)}
+    if len(index) > MASK_BITS:
+        return _narrative_tables_by_defector(tags, narratives, rows, counts)
+    bit = Case(*(When(narrative__code=code, then=Value(1 << i)) for code, i in index.items()), default=Value(0))
+    masks = tags.values(defector).annotate(mask=Sum(bit, distinct=True)).order_by()
+    sql, params = masks.query.sql_with_params()
+    with connections[masks.db].cursor() as cursor:
+        cursor.execute(f"SELECT masks.mask, COUNT(*) FROM ({sql}) masks GROUP BY masks.mask", params)
+        per_mask = cursor.fetchall()
+    pair_rows = defaultdict(lambda: defaultdict(int))
+    for mask, defectors in per_mask:
+        carried = [code for code, i in index.items() if int(mask or 0) & (1 << i)]
+        for code in carried:
+            for other in carried:
+                pair_rows[code][f"also_{index[other]}"] += defectors
+    empty = dict.fromkeys([*counts, *(f"also_{i}" for i in index.values())], 0)
+    return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
+
+
+# Narratives a 64-bit integer mask holds (the sign bit left alone).
+MASK_BITS = 62
+
+
+def _narrative_tables_by_defector(tags, narratives, rows, counts) -> dict:
+    """The pairs from each tagged defector's narratives in Python: for a codebook too
+    large for one integer mask."""
+    codes_of = defaultdict(set)
+    for defector_id, code in tags.values_list("d_id", "narrative__code").distinct().order_by():
+        codes_of[defector_id].add(code)
+    index = {n.code: i for i, n in enumerate(narratives)}
+    pair_rows = defaultdict(lambda: defaultdict(int))
+    for codes in codes_of.values():
+        for code in codes:
+            for other in codes:
+                pair_rows[code][f"also_{index[other]}"] += 1
+    empty = dict.fromkeys([*counts, *(f"also_{i}" for i in index.values())], 0)
     return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
 
 

@@ -55,6 +55,25 @@ def test_fixture_style_tags_without_coder_count_as_a_single_coder(codebook, quot
     assert with_coding_status(Quote.objects.filter(pk=quotes[0].pk)).get().coding_status == Status.CODED_ONCE
 
 
+def counted_by_rule(quote):
+    return {
+        rule: set(counted_tags(rule=rule).filter(quote=quote).values_list("narrative__code", flat=True))
+        for rule in TagRule.values
+    }
+
+
+def test_the_shortcut_for_a_database_nobody_coded_gives_the_full_rule_s_answer(coders, codebook, quotes):
+    # No quote coded in the queue: counted_tags takes its shortcut (every tag under the
+    # default rule, none under the others). Then one coding decision on another quote
+    # makes it evaluate the full rule: the untouched quote must count the same.
+    Tag.objects.create(quote=quotes[0], narrative=codebook["brutality"])
+    Tag.objects.create(quote=quotes[0], narrative=codebook["corruption"])
+    shortcut = counted_by_rule(quotes[0])
+    assert shortcut == {TagRule.BEST: {"brutality", "corruption"}, TagRule.AGREED: set(), TagRule.ADJUDICATED: set()}
+    coding_decide(quote=quotes[1], coder=coders[0], narratives=[codebook["infighting"]])
+    assert counted_by_rule(quotes[0]) == shortcut
+
+
 def test_an_unnamed_coder_and_a_researcher_who_disagree_are_disputed(coders, codebook, quotes):
     Tag.objects.create(quote=quotes[0], narrative=codebook["brutality"])
     coding_decide(quote=quotes[0], coder=coders[0], narratives=[])

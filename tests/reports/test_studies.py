@@ -154,9 +154,10 @@ def test_a_study_without_a_case_list_counts_by_its_criteria_and_says_why(small_s
     assert "differences" not in report
 
 
-@pytest.mark.parametrize(("scope", "queries"), [(None, 9), ("published", 9), ("today", 12)])
+@pytest.mark.parametrize(("scope", "queries"), [(None, 10), ("published", 10), ("today", 13)])
 def test_each_scope_takes_a_constant_number_of_queries(frozen_study, django_assert_num_queries, scope, queries):
-    # figures, codebook, case list size, summary, country, month, year, 2 narrative; today: 3 differences
+    # figures, codebook, case list size, whether any quote was coded, summary, country, month, year,
+    # 2 narrative; today: 3 differences
     with django_assert_num_queries(queries):
         study_report(study=frozen_study, scope=scope)
     for i in range(5):
@@ -168,7 +169,7 @@ def test_each_scope_takes_a_constant_number_of_queries(frozen_study, django_asse
 
 
 def test_criteria_only_study_query_count(small_study, django_assert_num_queries):
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(10):
         study_report(study=small_study)
 
 
