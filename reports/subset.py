@@ -11,7 +11,8 @@ from accounts.access import can_view_identity
 from audit.models import Action
 from audit.services import record_access
 from testimony.filters import DefectorFilterSet
-from testimony.selectors import aggregate_defectors, text_leaves_out_restricted
+from testimony.generation import cached_count
+from testimony.selectors import aggregate_defectors, filter_params, text_leaves_out_restricted
 
 from .disclosure import protect_for
 from .scopes import SCOPES, differences_for
@@ -64,9 +65,22 @@ def subset_report(*, study, filterset: DefectorFilterSet, request, scope: str | 
     the request recorded (record_subset_request). Downloads pass ``log=False``:
     they record every download themselves."""
     user = request.user
-    report = study_report(
-        study=study, defectors=subset_defectors(filterset), scope=scope, subset=filterset.data or None
-    )
+
+    def computed():
+        return study_report(
+            study=study, defectors=subset_defectors(filterset), scope=scope, subset=filterset.data or None
+        )
+
+    # Kept until the data changes (testimony/generation.py: every table a report reads
+    # moves the generation). Keyed like the list's counts, by what the user may count;
+    # the small-count protection and the differences shown are applied per user below.
+    if filterset.data and not isinstance(filterset.data, QueryDict):
+        report = computed()  # a subset named in code, not by a query string: not kept
+    else:
+        params = filter_params(filterset.data or QueryDict())
+        report = cached_count(
+            f"report:{study.code}:{scope or ''}", user=user, params=params, request=request, compute=computed
+        )
     if filterset.data and text_leaves_out_restricted(filterset.data, user=user):
         report["scope"]["restricted_left_out"] = TEXT_SCOPE_NOTICE
     if log:

@@ -10,11 +10,12 @@ import threading
 import pytest
 from django.db import connection, connections, transaction
 
+from coding.services import coding_decide
 from narratives.models import Narrative, Tag
 from reports.models import Study, StudyMembership
 from testimony.generation import data_generation
 from testimony.models import Defector, Quote
-from tests.factories import DefectorFactory, OutletFactory, QuoteFactory, SourceFactory
+from tests.factories import DefectorFactory, OutletFactory, QuoteFactory, SourceFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
@@ -30,6 +31,7 @@ def write_paths():
     defector = DefectorFactory(case_id="GEN-1", sex="male")
     source = SourceFactory(outlet=OutletFactory(name="Generation Outlet"))
     study = Study.objects.get(code="icsr-2015")
+    coder = UserFactory(username="generation-coder", is_staff=True, roles=["Researcher"])
     return [
         ("model save", lambda: DefectorFactory(case_id="GEN-2")),
         ("queryset update", lambda: Defector.objects.filter(pk=defector.pk).update(sex="female")),
@@ -40,6 +42,8 @@ def write_paths():
         ("case list", lambda: StudyMembership.objects.create(study=study, defector=defector)),
         ("study criteria", lambda: Study.objects.filter(pk=study.pk).update(criteria="sex=female")),
         ("outlet rename", lambda: type(source.outlet).objects.filter(pk=source.outlet_id).update(name="Renamed")),
+        ("coding decision", lambda: coding_decide(quote=QuoteFactory(defector=defector), coder=coder, narratives=[])),
+        ("published figure", lambda: study.figures.filter(pk=study.figures.first().pk).update(wording="changed")),
         ("delete", lambda: Defector.objects.filter(pk=defector.pk).delete()),
     ]
 
@@ -140,3 +144,11 @@ def test_a_running_import_does_not_make_other_writers_wait():
         worker.join(15)
     assert not failure
     assert data_generation() not in (before, meanwhile)
+
+
+def test_a_kept_report_counts_a_case_added_after_it(client):
+    url = "/reports/icsr-2015/?scope=today"
+    before = client.get(url).context["report"]["measures"]["total_defectors"]
+    assert client.get(url).context["report"]["measures"]["total_defectors"] == before  # kept: the same
+    DefectorFactory(case_id="GEN-REPORTED", reported_on="2015-07-01", provenance="published")
+    assert client.get(url).context["report"]["measures"]["total_defectors"] == before + 1
