@@ -39,7 +39,7 @@ from itertools import combinations
 
 from django.http import QueryDict
 
-from accounts.access import masked, min_cell_for
+from accounts.access import masked
 from testimony.regions import COUNTRY_GROUPS, MAPPED_COUNTRIES, OTHER, REGIONS, UNKNOWN
 
 from .measures import Measure, Period
@@ -466,7 +466,3 @@ def _protect_figure(figure, report, show, share_hidden, min_cell) -> None:
             reason=f"Fewer than {min_cell} defectors, or a count that would give one back: "
             "not shown (disclosure control).",
         )
-
-
-def protect_for(report: dict, user) -> dict:
-    return protect(report, min_cell=min_cell_for(user))

@@ -7,14 +7,14 @@ same defectors and protect the figures alike.
 
 from django.http import QueryDict
 
-from accounts.access import can_view_identity
+from accounts.access import can_view_identity, min_cell_for
 from audit.models import Action
 from audit.services import record_access
 from testimony.filters import DefectorFilterSet
 from testimony.generation import cached_count
 from testimony.selectors import aggregate_defectors, filter_params, text_leaves_out_restricted
 
-from .disclosure import protect_for
+from .disclosure import protect
 from .scopes import SCOPES, differences_for
 from .selectors import study_report
 
@@ -65,27 +65,30 @@ def subset_report(*, study, filterset: DefectorFilterSet, request, scope: str | 
     the request recorded (record_subset_request). Downloads pass ``log=False``:
     they record every download themselves."""
     user = request.user
+    min_cell = min_cell_for(user)
 
     def computed():
-        return study_report(
+        report = study_report(
             study=study, defectors=subset_defectors(filterset), scope=scope, subset=filterset.data or None
         )
+        # The true total for the access log, and the report as this user's small-count rule shows it.
+        return report["measures"]["total_defectors"], protect(report, min_cell=min_cell)
 
     # Kept until the data changes (testimony/generation.py: every table a report reads
-    # moves the generation). Keyed like the list's counts, by what the user may count;
-    # the small-count protection and the differences shown are applied per user below.
+    # moves the generation), with its protection (the secondary suppression is the
+    # page's costliest Python): keyed by what the user may count and the smallest cell
+    # they may see. The differences shown are chosen per user below.
     if filterset.data and not isinstance(filterset.data, QueryDict):
-        report = computed()  # a subset named in code, not by a query string: not kept
+        total, report = computed()  # a subset named in code, not by a query string: not kept
     else:
         params = filter_params(filterset.data or QueryDict())
-        report = cached_count(
-            f"report:{study.code}:{scope or ''}", user=user, params=params, request=request, compute=computed
-        )
+        key = f"report:{study.code}:{scope or ''}:{min_cell}"
+        total, report = cached_count(key, user=user, params=params, request=request, compute=computed)
     if filterset.data and text_leaves_out_restricted(filterset.data, user=user):
         report["scope"]["restricted_left_out"] = TEXT_SCOPE_NOTICE
     if log:
-        record_subset_request(request, study=study, filterset=filterset, total=report["measures"]["total_defectors"])
-    return differences_for(protect_for(report, user), user)
+        record_subset_request(request, study=study, filterset=filterset, total=total)
+    return differences_for(report, user)
 
 
 def record_subset_request(request, *, study, filterset: DefectorFilterSet, total: int):
