@@ -19,7 +19,7 @@ Counting rules
   beside it as ``date_not_precise_enough``, never dropped or misplaced.
 """
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 from django.db import connections
 from django.db.models import Case, Count, Max, Min, Q, Sum, Value, When
@@ -76,23 +76,13 @@ def narrative_tables(scope, narratives, regions, counted) -> dict:
         },
     }
     rows = {row["narrative__code"]: row for row in tags.values("narrative__code").annotate(**counts).order_by()}
-    # Pairs: defectors of one narrative's tags who are among those of the other's. Each
-    # tagged defector's narratives as a bit mask (a sum of distinct powers of two), counted
-    # per mask in the database: a few dozen rows, whatever the number of defectors. A
-    # conditional count per narrative instead ran the tag rule once more for each: 0.6 s
-    # at 100,000 cases.
+    # Pairs: defectors of one narrative's tags who are among those of the other's, from
+    # the combinations of narratives defectors carry (a few dozen, whatever the number of
+    # defectors). A conditional count per narrative instead ran the tag rule once more
+    # for each: 0.6 s at 100,000 cases.
     index = {n.code: i for i, n in enumerate(narratives)}
-    if len(index) > MASK_BITS:
-        return _narrative_tables_by_defector(tags, narratives, rows, counts)
-    bit = Case(*(When(narrative__code=code, then=Value(1 << i)) for code, i in index.items()), default=Value(0))
-    masks = tags.values(defector).annotate(mask=Sum(bit, distinct=True)).order_by()
-    sql, params = masks.query.sql_with_params()
-    with connections[masks.db].cursor() as cursor:
-        cursor.execute(f"SELECT masks.mask, COUNT(*) FROM ({sql}) masks GROUP BY masks.mask", params)
-        per_mask = cursor.fetchall()
     pair_rows = defaultdict(lambda: defaultdict(int))
-    for mask, defectors in per_mask:
-        carried = [code for code, i in index.items() if int(mask or 0) & (1 << i)]
+    for carried, defectors in _narrative_combinations(tags, defector, index):
         for code in carried:
             for other in carried:
                 pair_rows[code][f"also_{index[other]}"] += defectors
@@ -104,20 +94,23 @@ def narrative_tables(scope, narratives, regions, counted) -> dict:
 MASK_BITS = 62
 
 
-def _narrative_tables_by_defector(tags, narratives, rows, counts) -> dict:
-    """The pairs from each tagged defector's narratives in Python: for a codebook too
-    large for one integer mask."""
-    codes_of = defaultdict(set)
-    for defector_id, code in tags.values_list("d_id", "narrative__code").distinct().order_by():
-        codes_of[defector_id].add(code)
-    index = {n.code: i for i, n in enumerate(narratives)}
-    pair_rows = defaultdict(lambda: defaultdict(int))
-    for codes in codes_of.values():
-        for code in codes:
-            for other in codes:
-                pair_rows[code][f"also_{index[other]}"] += 1
-    empty = dict.fromkeys([*counts, *(f"also_{i}" for i in index.values())], 0)
-    return {n.code: {**empty, **rows.get(n.code, {}), **pair_rows.get(n.code, {})} for n in narratives}
+def _narrative_combinations(tags, defector: str, index: dict) -> list[tuple[list, int]]:
+    """(the narrative codes one tagged defector carries, how many defectors carry
+    exactly those), per combination. In the database, each defector's narratives as
+    a bit mask (a sum of distinct powers of two) grouped by mask; in Python from each
+    defector's codes for a codebook too large for one integer mask."""
+    if len(index) > MASK_BITS:
+        codes_of = defaultdict(set)
+        for defector_id, code in tags.values_list(defector, "narrative__code").distinct().order_by():
+            codes_of[defector_id].add(code)
+        return list(Counter(frozenset(codes) for codes in codes_of.values()).items())
+    bit = Case(*(When(narrative__code=code, then=Value(1 << i)) for code, i in index.items()), default=Value(0))
+    masks = tags.values(defector).annotate(mask=Sum(bit, distinct=True)).order_by()
+    sql, params = masks.query.sql_with_params()
+    with connections[masks.db].cursor() as cursor:
+        cursor.execute(f"SELECT masks.mask, COUNT(*) FROM ({sql}) masks GROUP BY masks.mask", params)
+        per_mask = cursor.fetchall()
+    return [([code for code, i in index.items() if int(mask or 0) & (1 << i)], n) for mask, n in per_mask]
 
 
 def country_name(code: str) -> str:

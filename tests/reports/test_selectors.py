@@ -157,3 +157,13 @@ def test_whole_report_takes_a_constant_number_of_queries(dataset, django_assert_
     with django_assert_num_queries(REPORT_QUERIES):
         report = study_report(study=dataset)
     assert report["measures"]["country_count"] == 9
+
+
+def test_narrative_pairs_are_the_same_for_a_codebook_too_large_for_a_bit_mask(dataset, monkeypatch):
+    for i, country in enumerate(["FR", "DE", "TN"]):
+        defector = DefectorFactory(country=country, reported_on=f"2015-{i + 2:02d}-01", provenance="published")
+        quoted(defector, "corruption", "quality-of-life")
+    with_masks = study_report(study=dataset)["tables"]
+    monkeypatch.setattr("reports.selectors.MASK_BITS", 1)  # every codebook is "too large": the Python path
+    assert study_report(study=dataset)["tables"] == with_masks
+    assert any(with_masks["narrative_pairs"].values())
