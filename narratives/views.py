@@ -5,7 +5,6 @@ from django.views.generic import ListView
 from accounts.access import BrowseRequiredMixin
 from testimony import selectors as testimony_selectors
 from testimony.active_filters import active_filters
-from testimony.generation import CountedPaginator, cached_count
 from testimony.views import querydict_without
 
 from . import selectors
@@ -36,14 +35,8 @@ class NarrativeDetailView(BrowseRequiredMixin, ListView):
         return selectors.narrative_quotes(narrative=self.narrative, defectors=defectors)
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        count = lambda: cached_count(  # noqa: E731
-            f"narrative_quotes:{self.narrative.code}",
-            user=self.request.user,
-            params=testimony_selectors.filter_params(self.request.GET),
-            request=self.request,
-            compute=queryset.count,
-        )
-        return CountedPaginator(queryset, per_page, count=count, **kwargs)
+        name = f"narrative_quotes:{self.narrative.code}"
+        return testimony_selectors.counted_paginator(queryset, per_page, name=name, request=self.request, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         # A stale page number shows the last page rather than a 404.

@@ -22,7 +22,7 @@ from config.services import record_url
 from narratives.models import Narrative, Tag
 
 from .filters import DefectorFilterSet
-from .generation import cached_count
+from .generation import CountedPaginator, cached_count
 from .models import Defector, Source
 
 # The facets of the list page, in the order of the side panel: the query
@@ -344,6 +344,15 @@ def defector_detail_queryset(*, user):
 
 def defector_totals(*, user, request=None) -> int:
     return cached_count("defectors", user=user, request=request, compute=Defector.objects.visible_to(user).count)
+
+
+def counted_paginator(queryset, per_page, *, name: str, request, **kwargs) -> CountedPaginator:
+    """A paginator over the filtered set of ``request.GET`` whose count is kept under
+    the data generation like the facets (``name`` tells the page's sets apart)."""
+    count = lambda: cached_count(  # noqa: E731
+        name, user=request.user, params=filter_params(request.GET), request=request, compute=queryset.count
+    )
+    return CountedPaginator(queryset, per_page, count=count, **kwargs)
 
 
 def filter_params(data):

@@ -26,7 +26,6 @@ from .active_filters import active_filters
 from .duplicates import merged_into, possible_duplicates
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
-from .generation import CountedPaginator, cached_count
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
 
@@ -110,14 +109,7 @@ class DefectorListView(BrowseRequiredMixin, FilterView):
         return DEFAULT_PAGE_SIZE
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        count = lambda: cached_count(  # noqa: E731
-            "defector_list",
-            user=self.request.user,
-            params=selectors.filter_params(self.request.GET),
-            request=self.request,
-            compute=queryset.count,
-        )
-        return CountedPaginator(queryset, per_page, count=count, **kwargs)
+        return selectors.counted_paginator(queryset, per_page, name="defector_list", request=self.request, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, but a page out of range shows the last page (and a bad
