@@ -55,18 +55,15 @@ def measure_params(figure: dict) -> dict | None:
     """A figure's drill-down: its own selection (with its denominator's for a share)."""
     if not figure.get("counts_people"):
         return None
-    from .measures import Measure
+    from .measures import Measure, selection_query
 
     # The report computed this figure from these selections, validated then; a link needs
     # only their parameters (validating each again cost the page 40 ms of FilterSets).
-    def selection(text):
-        return QueryDict(str(text or "").strip().lstrip("?"))
-
     measure = Measure(
         figure["measure"],
         figure["aggregate"],
-        selection(figure["selection"]),
-        selection(figure["denominator_selection"]),
+        selection_query(figure["selection"]),
+        selection_query(figure["denominator_selection"]),
     )
     query = measure.drilldown()
     return None if query is None else {key: query.getlist(key) for key in query}

@@ -35,11 +35,16 @@ class SelectionError(ValueError):
     pass
 
 
+def selection_query(text, *, mutable: bool = False) -> QueryDict:
+    """A selection's query string as parameters, unvalidated (see parse_selection)."""
+    return QueryDict(str(text or "").strip().lstrip("?"), mutable=mutable)
+
+
 def parse_selection(text, *, allow_study: bool = True) -> QueryDict:
     """A selection's query string, validated by DefectorFilterSet (the one filter vocabulary)."""
     from testimony.filters import DefectorFilterSet
 
-    query = QueryDict(str(text or "").strip().lstrip("?"), mutable=True)
+    query = selection_query(text, mutable=True)
     filterset = DefectorFilterSet(query)
     unknown = [key for key in query if key not in filterset.filters or key in NOT_SELECTING]
     if not allow_study:
