@@ -2,15 +2,12 @@
 and the report drill-downs, so a permalink means the same set everywhere;
 and the API's FilterSets for quotes, sources and outlets."""
 
-import functools
-
 import django_filters as filters
 from django import forms
 from django.apps import apps
 from django.conf import settings
 from django.db.models import Q
 from django.forms.utils import ErrorDict
-from django.utils.translation import get_language
 from django_countries import countries
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -23,14 +20,7 @@ from .regions import region_choices, region_q
 
 
 def country_choices():
-    return _country_choices(get_language())
-
-
-@functools.cache
-def _country_choices(language):
-    # Built once per language: two filters of every FilterSet list ~250 countries, and
-    # translating each name on every request was a tenth of a list page's time.
-    return tuple((code, name) for code, name in countries)
+    return [(code, name) for code, name in countries]
 
 
 class CountryCodesField(forms.MultipleChoiceField):
