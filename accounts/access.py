@@ -41,6 +41,15 @@ def masked(count, min_cell: int):
     return count
 
 
+def audience(user) -> str:
+    """Every decision above that changes what a shared page shows, as one key.
+
+    A page kept for reuse (testimony/kept_pages.py) is rendered for one audience and
+    served only to it, so whatever a page may show must follow from these decisions
+    alone; a new rule that changes what a page shows belongs here too."""
+    return f"restricted={int(can_view_restricted(user))}:identity={int(can_view_identity(user))}"
+
+
 def can_browse(user) -> bool:
     return bool(user and user.is_authenticated) or settings.TESTIMONY_PUBLIC_READ
 

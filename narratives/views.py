@@ -5,6 +5,7 @@ from django.views.generic import ListView
 from accounts.access import BrowseRequiredMixin
 from testimony import selectors as testimony_selectors
 from testimony.active_filters import active_filters
+from testimony.kept_pages import KeptPageMixin
 from testimony.views import querydict_without
 
 from . import selectors
@@ -19,9 +20,11 @@ class NarrativeListView(BrowseRequiredMixin, ListView):
         return selectors.narrative_codebook(user=self.request.user, request=self.request)
 
 
-class NarrativeDetailView(BrowseRequiredMixin, ListView):
-    """One code and its quotes, narrowed by the defector list's own filters."""
+class NarrativeDetailView(BrowseRequiredMixin, KeptPageMixin, ListView):
+    """One code and its quotes, narrowed by the defector list's own filters; kept
+    until the data changes (testimony/kept_pages.py)."""
 
+    kept_page_name = "narrative_detail"
     template_name = "narratives/narrative_detail.html"
     context_object_name = "quotes"
     paginate_by = 50

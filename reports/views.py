@@ -14,11 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.generic import ListView, TemplateView
 
-from accounts.access import BrowseRequiredMixin, can_view_restricted
+from accounts.access import BrowseRequiredMixin, can_view_identity, can_view_restricted
 from audit.models import Action
 from audit.services import record_access
 from testimony.active_filters import active_filters
 from testimony.generation import cached_count
+from testimony.kept_pages import KeptPageMixin
 from testimony.models import Defector
 from testimony.regions import region_label
 from testimony.selectors import defector_facets, filter_params
@@ -185,10 +186,21 @@ def page_charts(report: dict) -> dict:
     }
 
 
-class StudyReportView(BrowseRequiredMixin, TemplateView):
-    """``/reports/<code>/``: the whole study, or ``?sex=female`` etc. for a subset."""
+class StudyReportView(BrowseRequiredMixin, KeptPageMixin, TemplateView):
+    """``/reports/<code>/``: the whole study, or ``?sex=female`` etc. for a subset.
+    Kept until the data changes (testimony/kept_pages.py); its "Generated" time is
+    then the first rendering's, from the same data."""
 
     template_name = "reports/study_report.html"
+    kept_page_name = "study_report"
+
+    def kept_page_served(self, request, *args, **kwargs):
+        # A subset asked by a user without identity access is recorded on every view
+        # (reports.subset.record_subset_request), also when the page is kept.
+        filterset = subset_filterset(request.GET, user=request.user)
+        if filterset.data and not can_view_identity(request.user):
+            study = get_object_or_404(Study, code=kwargs["code"])
+            subset_report(study=study, filterset=filterset, request=request, scope=request.GET.get("scope") or None)
 
     def get(self, request, *args, **kwargs):
         self.study = get_object_or_404(Study, code=kwargs["code"])
@@ -253,6 +265,7 @@ def _with_scope(subset, scope: str) -> str:
 
 class StudyPrintView(StudyReportView):
     template_name = "reports/study_report_print.html"
+    kept_page_name = None  # a printed copy says when it was made
 
 
 def static_only_fetcher():
@@ -283,6 +296,7 @@ class StudyPdfView(StudyReportView):
     WeasyPrint with the print stylesheet, for researchers who file the report."""
 
     template_name = "reports/study_report_print.html"
+    kept_page_name = None  # a PDF, made when asked
 
     def render_to_response(self, context, **response_kwargs):
         if context["report"] is None:

@@ -27,6 +27,8 @@ from narratives.services import quote_set_narratives
 from . import selectors, services
 from .duplicates import merged_into
 from .filters import QUOTE_DEFECTOR_FILTERS, DefectorFilterSet, OutletFilterSet, QuoteFilterSet, SourceFilterSet
+from .generation import kept
+from .kept_pages import page_identity
 from .models import Defector, Outlet, Quote, Source
 
 IDENTITY_HELP = "Identity field: present only for holders of testimony.view_identity, who alone may set it."
@@ -215,9 +217,16 @@ class DefectorViewSet(IdentityLoggingMixin, viewsets.ModelViewSet):
         return page
 
     def list(self, request, *args, **kwargs):
-        response = super().list(request, *args, **kwargs)
-        self.log_identity(self.shown)
-        return response
+        if can_view_identity(request.user):
+            # Every response that shows identity fields is logged with the case IDs it showed.
+            response = super().list(request, *args, **kwargs)
+            self.log_identity(self.shown)
+            return response
+        # The page's data, kept until the data changes like the list page
+        # (testimony/kept_pages.py); every format renders from it.
+        answer = super().list
+        key = page_identity("api_defector_list", request)
+        return Response(kept(key, lambda: answer(request, *args, **kwargs).data, request=request))
 
     def retrieve(self, request, *args, **kwargs):
         try:

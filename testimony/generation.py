@@ -168,13 +168,21 @@ def cached_count(name: str, *, user, params=None, request=None, compute):
 
 def kept(key: str, compute, *, request=None):
     """``compute()``, kept in the cache under ``key`` and the data generation."""
+    cache_key = generation_key(key, request=request)
+    if cache_key is None:
+        return compute()
+    return cache.get_or_set(cache_key, compute, TIMEOUT, version=KEY_VERSION)
+
+
+def generation_key(key: str, *, request=None) -> str | None:
+    """The cache key for ``key`` under the current generation; None when nothing may be kept."""
     generation = _generation(request)
     if generation is None:
-        return compute()
+        return None
     # The database's name too: two databases (a restored copy, a staging site) may share one
     # Redis, and PostgreSQL clusters count transaction ids independently.
     digest = hashlib.sha256(f"{connections['default'].settings_dict['NAME']}:{key}".encode()).hexdigest()[:32]
-    return cache.get_or_set(f"testimony:{generation}:{digest}", compute, TIMEOUT, version=KEY_VERSION)
+    return f"testimony:{generation}:{digest}"
 
 
 class CountedPaginator(Paginator):

@@ -26,6 +26,7 @@ from .active_filters import active_filters
 from .duplicates import merged_into, possible_duplicates
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
+from .kept_pages import KeptPageMixin
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
 
@@ -79,10 +80,12 @@ def querystring_without(query, *keys):
     return querydict_without(query, *keys).urlencode()
 
 
-class DefectorListView(BrowseRequiredMixin, FilterView):
+class DefectorListView(BrowseRequiredMixin, KeptPageMixin, FilterView):
     """The defector table. Stays a django-filter FilterView so ``filter`` and
-    ``paginator`` are in the context like on any FilterView."""
+    ``paginator`` are in the context like on any FilterView. Kept until the data
+    changes (kept_pages.py)."""
 
+    kept_page_name = "defector_list"
     filterset_class = DefectorFilterSet
     template_name = "testimony/defector_list.html"
     paginate_by = DEFAULT_PAGE_SIZE

@@ -9,6 +9,7 @@ import threading
 
 import pytest
 from django.db import connection, connections, transaction
+from lxml import html
 
 from coding.services import coding_decide
 from narratives.models import Narrative, Tag
@@ -146,9 +147,14 @@ def test_a_running_import_does_not_make_other_writers_wait():
     assert data_generation() not in (before, meanwhile)
 
 
+def headline_total(response):
+    tree = html.fromstring(response.content)
+    return int(tree.xpath('//ul[@class="headline"]/li[1]/strong')[0].text_content().replace(",", ""))
+
+
 def test_a_kept_report_counts_a_case_added_after_it(client):
     url = "/reports/icsr-2015/?scope=today"
-    before = client.get(url).context["report"]["measures"]["total_defectors"]
-    assert client.get(url).context["report"]["measures"]["total_defectors"] == before  # kept: the same
+    before = headline_total(client.get(url))
+    assert headline_total(client.get(url)) == before  # kept: the same
     DefectorFactory(case_id="GEN-REPORTED", reported_on="2015-07-01", provenance="published")
-    assert client.get(url).context["report"]["measures"]["total_defectors"] == before + 1
+    assert headline_total(client.get(url)) == before + 1
