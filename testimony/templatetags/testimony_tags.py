@@ -2,6 +2,8 @@
 
 from django import template
 
+from testimony.languages import language_name as name_of_language
+
 register = template.Library()
 
 # A month-precision date is stored on the 1st: showing "1 Aug 2015" would invent a day.
@@ -26,3 +28,10 @@ def field_errors(form, name):
 def get_list_display(query, name):
     """The values a query string gives a parameter, as the user typed them."""
     return ", ".join(query.getlist(name))
+
+
+@register.filter
+def language_name(code):
+    """A source's or quote's language by name: ``get_language_display`` walks all 184
+    choices on every call, which a detail page with many quotes pays for each."""
+    return name_of_language(code)
