@@ -29,6 +29,7 @@ import hashlib
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections, router
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 from accounts.access import can_view_restricted
@@ -196,3 +197,14 @@ class CountedPaginator(Paginator):
     @cached_property
     def count(self):
         return self._count()
+
+    def page(self, number):
+        """The page's rows found by their ids first, then read whole: PostgreSQL computes
+        the select list (the quote count's subquery) for every row an OFFSET skips, so
+        page 2,000 of the list took 400 ms for 50 rows. The ids come from the index."""
+        page = super().page(number)
+        if isinstance(self.object_list, QuerySet):
+            ids = list(page.object_list.values_list("pk", flat=True))
+            rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
+            page.object_list = [rows[pk] for pk in ids]
+        return page
