@@ -206,5 +206,5 @@ class CountedPaginator(Paginator):
         if isinstance(self.object_list, QuerySet):
             ids = list(page.object_list.values_list("pk", flat=True))
             rows = {row.pk: row for row in self.object_list.filter(pk__in=ids)}
-            page.object_list = [rows[pk] for pk in ids]
+            page.object_list = [rows[pk] for pk in ids]  # in the ids' order: ties may sort apart twice
         return page
