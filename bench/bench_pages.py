@@ -3,9 +3,11 @@ admin pages at 100,000 synthetic defectors on PostgreSQL, each beside its floor.
 
 Each page is timed in this process through Django's test client (the whole
 middleware stack, template rendering included; median of 3 after a warm-up),
-with its query count, twice: cold (the first view after a write, when the
-counts kept under the data generation are gone, testimony/generation.py) and
-warm (any later view until the next write). Its floor, measured in the same
+with its query count, three times: cold (the first view after a write, when
+the counts kept under the data generation are gone, testimony/generation.py),
+rendered (the counts kept, the page not: another page or order of the same set)
+and kept (the same address again until the next write: testimony/kept_pages.py).
+The 10x target is judged on the rendered view. Its floor, measured in the same
 run: a trivial view through the same client plus the bare SQL of what the page
 shows for its rows (every column, the outlets and narratives included), in one
 statement on a cursor. The searches are also set beside the same GIN query in raw SQL.
@@ -19,6 +21,7 @@ and drops it at the end.
 """
 
 import argparse
+import itertools
 import os
 import statistics
 import sys
@@ -218,39 +221,50 @@ def run(url, defectors, fill=True):
         for url_path, statement, params in pages(defector_pk):
             response = client.get(url_path, secure=True)
             assert response.status_code == 200, (url_path, response.status_code)
-            get = lambda url_path=url_path: client.get(url_path, secure=True)  # noqa: E731
+            kept = lambda url_path=url_path: client.get(url_path, secure=True)  # noqa: E731
             # The first view after a write: the kept counts (testimony/generation.py) are gone.
-            cold = lambda get=get: cache.clear() or get()  # noqa: E731
-            cold_queries, warm_queries = len(queries(connection, cold)), len(queries(connection, get))
-            cold_ms, warm_ms = timed(cold), timed(get)
+            cold = lambda kept=kept: cache.clear() or kept()  # noqa: E731
+            # The counts kept, the page not: an address the filters ignore (kept_pages.py keys the
+            # page by its whole address, the counts by the filter parameters).
+            rendered = kept if url_path.startswith("/admin/") else fresh_address(client, url_path)  # admin: not kept
+            counted = [len(queries(connection, call)) for call in (cold, rendered, kept)]
+            times = [timed(call) for call in (cold, rendered, kept)]
             sql_ms = timed(sql(statement, params))
-            ratio = warm_ms / (sql_ms + trivial_ms)
-            rows.append((url_path, cold_ms, cold_queries, warm_ms, warm_queries, sql_ms, ratio))
+            ratio = times[1] / (sql_ms + trivial_ms)
+            rows.append((url_path, times, counted, sql_ms, ratio))
 
     print(f"trivial view through the same client: {trivial_ms:.1f} ms")
-    print("cold: the first view after a write (no kept counts); warm: any later view until the next write")
-    widths = (-52, 8, 7, 8, 7, 11, 12)
-    header = ("page", "cold ms", "queries", "warm ms", "queries", "bare SQL ms", "warm x floor")
+    print(
+        "cold: the first view after a write (no kept counts); rendered: the counts kept, the page not "
+        "(another page of the set); kept: the same address again until the next write; each with its queries"
+    )
+    widths = (-52, 8, 3, 8, 3, 8, 3, 11, 12)
+    header = ("page", "cold ms", "q", "rendered", "q", "kept ms", "q", "bare SQL ms", "rendered/floor")
     columns = zip(header, widths, strict=True)
     print(" ".join(f"{label:{'<' if width < 0 else '>'}{abs(width)}}" for label, width in columns))
     failed = []
-    for url_path, cold_ms, cold_queries, warm_ms, warm_queries, sql_ms, ratio in rows:
-        print(
-            f"{url_path:<52} {cold_ms:>8.1f} {cold_queries:>7} {warm_ms:>8.1f} {warm_queries:>7} "
-            f"{sql_ms:>11.1f} {ratio:>12.1f}"
-        )
+    for url_path, times, counted, sql_ms, ratio in rows:
+        cells = " ".join(f"{ms:>8.1f} {n:>3}" for ms, n in zip(times, counted, strict=True))
+        print(f"{url_path:<52} {cells} {sql_ms:>11.1f} {ratio:>12.1f}")
         judged = not url_path.startswith("/admin/")  # the admin's pages are printed, not judged (README)
         if judged and ratio > TARGET_RATIO:
             failed.append(f"{url_path} is {ratio:.1f}x its floor (target {TARGET_RATIO}x)")
-        if "q=" in url_path and not url_path.startswith("/admin/") and max(cold_ms, warm_ms) > TARGET_SEARCH_MS:
-            slowest = max(cold_ms, warm_ms)
-            failed.append(f"{url_path} took {slowest:.0f} ms (target {TARGET_SEARCH_MS} ms, cold and warm)")
+        if "q=" in url_path and not url_path.startswith("/admin/") and max(times) > TARGET_SEARCH_MS:
+            failed.append(f"{url_path} took {max(times):.0f} ms (target {TARGET_SEARCH_MS} ms, cold and warm)")
     print(
-        f"floor = bare SQL + trivial view; targets: the analyst's pages within {TARGET_RATIO}x floor when warm, "
-        f"search under {TARGET_SEARCH_MS} ms cold and warm; admin pages printed with their query counts"
+        f"floor = bare SQL + trivial view; targets: the analyst's pages within {TARGET_RATIO}x floor when "
+        f"rendered, search under {TARGET_SEARCH_MS} ms in every column; admin pages printed with their query counts"
     )
     for line in failed:
         print("MISSED:", line)
+
+
+def fresh_address(client, url_path):
+    """A GET of the page at an address never asked before, which the filters ignore:
+    kept_pages.py keys a page by its whole address, the counts by the filter parameters."""
+    fresh = itertools.count()
+    sep = "&" if "?" in url_path else "?"
+    return lambda: client.get(f"{url_path}{sep}bench_fresh={next(fresh)}", secure=True)
 
 
 def queries(connection, call):
