@@ -357,13 +357,14 @@ def defector_totals(*, user, request=None) -> int:
     return cached_count("defectors", user=user, request=request, compute=Defector.objects.visible_to(user).count)
 
 
-def counted_paginator(queryset, per_page, *, name: str, request, **kwargs) -> CountedPaginator:
+def counted_paginator(queryset, per_page, *, name: str, request, rows=None, **kwargs) -> CountedPaginator:
     """A paginator over the filtered set of ``request.GET`` whose count is kept under
-    the data generation like the facets (``name`` tells the page's sets apart)."""
+    the data generation like the facets (``name`` tells the page's sets apart); with
+    ``rows``, a page's rows are read by id (CountedPaginator.page)."""
     count = lambda: cached_count(  # noqa: E731
         name, user=request.user, params=filter_params(request.GET), request=request, compute=queryset.count
     )
-    return CountedPaginator(queryset, per_page, count=count, **kwargs)
+    return CountedPaginator(queryset, per_page, count=count, rows=rows, **kwargs)
 
 
 def filter_params(data):

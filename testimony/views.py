@@ -112,7 +112,11 @@ class DefectorListView(BrowseRequiredMixin, KeptPageMixin, FilterView):
         return DEFAULT_PAGE_SIZE
 
     def get_paginator(self, queryset, per_page, **kwargs):
-        return selectors.counted_paginator(queryset, per_page, name="defector_list", request=self.request, **kwargs)
+        # The page's rows read by id from the visible defectors (the ids came from them).
+        rows = lambda ids: self.get_queryset().filter(pk__in=ids)  # noqa: E731
+        return selectors.counted_paginator(
+            queryset, per_page, name="defector_list", request=self.request, rows=rows, **kwargs
+        )
 
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, but a page out of range shows the last page (and a bad

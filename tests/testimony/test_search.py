@@ -105,16 +105,16 @@ def make(n):
 # page, queries of its first view after a write: session-less visitor, so no user queries;
 # one reads the data generation the counts are kept under (testimony/generation.py); the
 # defector's own columns that no parameter narrows (sex, provenance, country) are one facet query.
-# A page's rows are two queries, their ids and then the rows (testimony.generation.CountedPaginator).
+# A list page's rows are two queries, their ids and then the rows (testimony.generation.CountedPaginator).
 PAGES = [
     (LIST, 12),
     (f"{LIST}?q=electricity", 11),
     (f"{LIST}?q=zebra", 7),
     (f"{LIST}?sex=male&country=SY&narrative=infighting", 20),
     ("/narratives/", 3),  # the generation, the codebook's counts, the codebook
-    # The code's quotes (5), and the list's side panel (testimony.selectors.defector_facets): the
+    # The code's quotes (4), and the list's side panel (testimony.selectors.defector_facets): the
     # facets (sex apart; provenance and country in one scan; narrative; outlet), the codebook.
-    ("/narratives/infighting/?sex=male", 11),
+    ("/narratives/infighting/?sex=male", 10),
 ]
 
 
