@@ -51,3 +51,18 @@ def test_a_dry_run_leaves_the_statistics_alone():
     result = defector_import(rows=list(synthetic_rows(defectors=5, seed=4, narrative_codes=codes)), dry_run=True)
     assert result.ok and result.created == 5
     assert planner_row_count(Defector) == before
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_an_import_on_postgresql_also_vacuums_what_it_wrote():
+    """All-visible pages (pg_class.relallvisible), which index-only scans need, without
+    waiting for autovacuum: the import's own VACUUM (ANALYZE) after its commit."""
+    if not postgres.available():
+        pytest.skip("VACUUM is PostgreSQL's (CI's PostgreSQL pass runs it)")
+    codes = tuple(Narrative.objects.values_list("code", flat=True))
+    result = defector_import(rows=list(synthetic_rows(defectors=300, seed=5, narrative_codes=codes)), writer="postgres")
+    assert result.ok and result.created == 300
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relpages, relallvisible FROM pg_class WHERE oid = 'testimony_defector'::regclass")
+        pages, all_visible = cursor.fetchone()
+    assert pages > 0 and all_visible == pages
