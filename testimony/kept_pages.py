@@ -1,4 +1,4 @@
-"""Pages kept whole until the data changes: the list, a defector, a narrative's quotes, a report.
+"""Pages kept whole until the data changes: the list, a narrative's quotes, a report.
 
 With every count kept (testimony/generation.py), what is left of a list page at
 100,000 defectors is Python: the filterset and its form, fifty rows through the
@@ -60,7 +60,7 @@ class KeptPageMixin:
     kept_page_name = None  # the key's prefix; None turns keeping off (a print view)
 
     def dispatch(self, request, *args, **kwargs):
-        if request.method not in ("GET", "HEAD") or not self.kept_page_name or not self.keeps_page(request):
+        if request.method not in ("GET", "HEAD") or not self.kept_page_name:
             return super().dispatch(request, *args, **kwargs)
         key = page_key(self.kept_page_name, request)
         parts = cache.get(key, version=KEY_VERSION) if key else None
@@ -75,10 +75,6 @@ class KeptPageMixin:
             if set(request.kept_parts) == set(PARTS):
                 cache.set(key, dict(request.kept_parts), TIMEOUT, version=KEY_VERSION)
         return response
-
-    def keeps_page(self, request) -> bool:
-        """False for a visitor whose every view must be rendered afresh."""
-        return True
 
     def kept_page_served(self, request, *args, **kwargs):
         """Called when the page comes from the cache, for what every view must do."""

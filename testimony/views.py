@@ -237,9 +237,8 @@ class DefectorExportView(BrowseRequiredMixin, View):
         return redirect(job, permanent=False)
 
 
-class DefectorDetailView(BrowseRequiredMixin, KeptPageMixin, DetailView):
+class DefectorDetailView(BrowseRequiredMixin, DetailView):
     template_name = "testimony/defector_detail.html"
-    kept_page_name = "defector_detail"
     slug_field = "case_id"
     slug_url_kwarg = "case_id"
 
@@ -255,10 +254,6 @@ class DefectorDetailView(BrowseRequiredMixin, KeptPageMixin, DetailView):
             if kept is None:
                 raise
             return HttpResponsePermanentRedirect(kept.get_absolute_url())
-
-    def keeps_page(self, request):
-        # Identity details are logged on every view (audit.services.record_identity_view).
-        return not can_view_identity(request.user)
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -23,7 +23,6 @@ pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 LIST = "/defectors/"
 KEPT_URLS = [
     f"{LIST}?sex=male&ordering=name",
-    "/defectors/KEPT-DETAIL/",
     "/narratives/brutality/?sex=male",
     "/reports/icsr-2015/",
 ]
@@ -49,7 +48,6 @@ def main(response):
 
 @pytest.mark.parametrize("url", KEPT_URLS)
 def test_the_same_address_again_is_answered_from_the_kept_page(client, public_read, django_assert_num_queries, url):
-    DefectorFactory(case_id="KEPT-DETAIL")
     first = client.get(url)
     assert first.status_code == 200 and KEPT_TEMPLATE not in templates_used(first)
     with django_assert_num_queries(1):  # the data generation, nothing else
@@ -106,18 +104,6 @@ def test_the_header_stays_the_visitors_own(client):
     assert client.post("/accounts/logout/", {"csrfmiddlewaretoken": token}).status_code == 302
 
 
-def test_identity_views_are_rendered_and_logged_every_time(client, settings):
-    settings.TESTIMONY_REQUIRE_OTP_FOR_IDENTITY = False
-    DefectorFactory(case_id="KEPT-ID", legal_name="Kept Legalname")
-    client.force_login(UserFactory(username="kept-id", roles=["Researcher", "Identity custodian"]))
-    pages = [client.get("/defectors/KEPT-ID/") for _ in range(2)]
-    assert all(b"Kept Legalname" in page.content and KEPT_TEMPLATE not in templates_used(page) for page in pages)
-    assert AccessEvent.objects.filter(username="kept-id", action=Action.IDENTITY_VIEW).count() == 2
-    client.force_login(UserFactory(username="kept-no-id", roles=["Analyst"]))
-    for _ in range(2):
-        assert b"Kept Legalname" not in client.get("/defectors/KEPT-ID/").content
-
-
 def test_a_subset_report_is_logged_on_every_view(client):
     analyst = UserFactory(username="kept-subset", roles=["Analyst"])
     client.force_login(analyst)
@@ -156,12 +142,7 @@ def test_the_api_list_is_kept_but_identity_views_are_logged_each_time(
 
 # What a kept page's templates may not read: it is shared by everyone in one audience.
 PER_VISITOR = re.compile(r"\{[{%][^}]*\b(user|perms|csrf_token|messages)\b")
-KEPT_TEMPLATES = [
-    "testimony/defector_list.html",
-    "testimony/defector_detail.html",
-    "narratives/narrative_detail.html",
-    "reports/study_report.html",
-]
+KEPT_TEMPLATES = ["testimony/defector_list.html", "narratives/narrative_detail.html", "reports/study_report.html"]
 
 
 def included(name, seen=None):
