@@ -29,6 +29,7 @@ import hashlib
 from django.core.cache import cache
 from django.core.paginator import Paginator
 from django.db import connections, router
+from django.db.migrations.operations.base import Operation
 from django.utils.functional import cached_property
 
 from accounts.access import can_view_restricted
@@ -123,6 +124,30 @@ def uninstall(schema_editor, tables=WATCHED_TABLES, *, setup=True):
         statements += POSTGRES_TEARDOWN if vendor == "postgresql" else SQLITE_TEARDOWN
     for statement in statements:
         schema_editor.execute(statement)
+
+
+class WatchTables(Operation):
+    """A migration operation: writes to ``tables`` move the data generation from now on
+    (``setup`` also creates the generation itself, once, in testimony 0006)."""
+
+    reversible = True
+
+    def __init__(self, tables=WATCHED_TABLES, *, setup=False):
+        self.tables, self.setup = tuple(tables), setup
+
+    def state_forwards(self, app_label, state):
+        pass  # triggers only: no model changes
+
+    def database_forwards(self, app_label, schema_editor, from_state, to_state):
+        if router.allow_migrate(schema_editor.connection.alias, app_label):
+            install(schema_editor, self.tables, setup=self.setup)
+
+    def database_backwards(self, app_label, schema_editor, from_state, to_state):
+        if router.allow_migrate(schema_editor.connection.alias, app_label):
+            uninstall(schema_editor, self.tables, setup=self.setup)
+
+    def describe(self):
+        return f"Move the data generation on writes to {', '.join(self.tables)}"
 
 
 # On PostgreSQL the generation moves at commit, so a transaction that has written

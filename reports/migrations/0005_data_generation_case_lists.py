@@ -8,18 +8,10 @@ from testimony import generation
 TABLES = ("reports_study", "reports_studymembership")
 
 
-def forward(apps, schema_editor):
-    generation.install(schema_editor, TABLES, setup=False)
-
-
-def backward(apps, schema_editor):
-    generation.uninstall(schema_editor, TABLES, setup=False)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("reports", "0004_measures_as_selections"),
         ("testimony", "0006_data_generation"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [generation.WatchTables(TABLES)]

@@ -16,18 +16,10 @@ TABLES = (
 )
 
 
-def forward(apps, schema_editor):
-    generation.install(schema_editor, TABLES, setup=False)
-
-
-def backward(apps, schema_editor):
-    generation.uninstall(schema_editor, TABLES, setup=False)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("reports", "0005_data_generation_case_lists"),
         ("coding", "0001_initial"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [generation.WatchTables(TABLES)]

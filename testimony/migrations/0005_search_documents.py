@@ -1,7 +1,7 @@
 """PostgreSQL only: the stored, GIN-indexed search documents (testimony/search.py)
 and trigram indexes for the admin's defector search. SQLite keeps the portable
-match and needs none of it, hence RunPython guarded by the vendor rather than
-model fields.
+match and needs none of it, hence SQL that SQLite skips rather than model
+fields.
 
 The documents are GENERATED ALWAYS ... STORED columns: the database recomputes
 them on every insert and update, whichever path writes (service, admin,
@@ -12,6 +12,7 @@ function is not an expression Django can build portably.
 
 from django.db import migrations
 
+from config.migration_operations import RunSQLOnPostgreSQL
 from testimony.search import NORMALISE_FUNCTION_SQL
 
 FORWARD = [
@@ -38,17 +39,7 @@ BACKWARD = [
 ]
 
 
-def run(statements):
-    def apply(apps, schema_editor):
-        if schema_editor.connection.vendor != "postgresql":
-            return
-        for statement in statements:
-            schema_editor.execute(statement)
-
-    return apply
-
-
 class Migration(migrations.Migration):
     dependencies = [("testimony", "0004_defector_alias_and_trigram")]
 
-    operations = [migrations.RunPython(run(FORWARD), run(BACKWARD))]
+    operations = [RunSQLOnPostgreSQL(FORWARD, BACKWARD)]

@@ -7,18 +7,10 @@ from django.db import migrations
 from testimony import generation
 
 
-def forward(apps, schema_editor):
-    generation.install(schema_editor)
-
-
-def backward(apps, schema_editor):
-    generation.uninstall(schema_editor)
-
-
 class Migration(migrations.Migration):
     dependencies = [
         ("testimony", "0005_search_documents"),
         ("narratives", "0003_narrative_guid_tag_codebook_version"),
     ]
 
-    operations = [migrations.RunPython(forward, backward)]
+    operations = [generation.WatchTables(setup=True)]
