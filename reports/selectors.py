@@ -24,12 +24,12 @@ from collections import Counter, defaultdict
 from django.db import connections
 from django.db.models import Case, Count, Max, Min, Q, Sum, Value, When
 from django.db.models.functions import ExtractYear, TruncMonth
-from django_countries import countries
 
 from coding.selectors import counted_tags, tags_counted_notice
 from narratives.models import Narrative, Tag
 from testimony.models import Defector, Precision
 from testimony.regions import UNKNOWN, partition, region_q
+from testimony.selectors import country_name as testimony_country_name
 
 from .measures import Measure
 from .models import Study
@@ -114,7 +114,7 @@ def _narrative_combinations(tags, defector: str, index: dict) -> list[tuple[list
 
 
 def country_name(code: str) -> str:
-    return countries.name(code) or code if code else "Country unknown"
+    return testimony_country_name(code) if code else "Country unknown"
 
 
 def _figure_measures(figures) -> dict[int, Measure]:
