@@ -149,9 +149,8 @@ class DefectorFilterSet(filters.FilterSet):
         return queryset.filter(region_q(value))
 
     def filter_search(self, queryset, name, value):
-        # The request carries the ids a search matched, so its page, count and facets search once.
-        matches = None if self.request is None else self.request.__dict__.setdefault("testimony_search_matches", {})
-        return queryset.search(value, matches=matches, request=self.request)
+        # With the request, the page, its count and its facets search once (generation.kept).
+        return queryset.search(value, request=self.request)
 
 
 # The defector filters that also choose quotes (of the defectors they select).

@@ -50,7 +50,7 @@ WATCHED_TABLES = (
 # empties itself; correctness never depends on it (the key holds the generation).
 TIMEOUT = 60 * 60
 # Bumped when what is cached under a name changes shape.
-KEY_VERSION = 1
+KEY_VERSION = 2
 
 POSTGRES_SETUP = [
     """CREATE TABLE testimony_data_generation (
@@ -192,11 +192,18 @@ def cached_count(name: str, *, user, params=None, request=None, compute):
 
 
 def kept(key: str, compute, *, request=None):
-    """``compute()``, kept in the cache under ``key`` and the data generation."""
-    cache_key = generation_key(key, request=request)
-    if cache_key is None:
-        return compute()
-    return cache.get_or_set(cache_key, compute, TIMEOUT, version=KEY_VERSION)
+    """``compute()``, kept in the cache under ``key`` and the data generation, and on
+    the request, which reads one generation (_generation): a page asking twice (the
+    list's count and its facets are one computation) reads once, even when nothing
+    may be cached."""
+    values = {} if request is None else request.__dict__.setdefault("testimony_kept", {})
+    if key not in values:
+        cache_key = generation_key(key, request=request)
+        if cache_key is None:
+            values[key] = compute()
+        else:
+            values[key] = cache.get_or_set(cache_key, compute, TIMEOUT, version=KEY_VERSION)
+    return values[key]
 
 
 def generation_key(key: str, *, request=None) -> str | None:

@@ -13,20 +13,37 @@ from django.db.models.functions import Coalesce
 from accounts.access import can_view_restricted
 
 
+class IdArray:
+    """Ids as one PostgreSQL array literal, written once. A search's tens of thousands
+    of ids are then one parameter, not one placeholder each; one string, since psycopg2
+    adapting a list of 35,000 ints element by element took longer than the query; and
+    an object Django's lookups do not look inside, since a list is resolved element by
+    element on every filter (3 passes over 35,000 ids per query: 30 ms of a cold search).
+    It is what a search keeps in the cache, too: one string pickles in microseconds."""
+
+    __slots__ = ("literal",)
+
+    def __init__(self, ids):
+        self.literal = "{" + ",".join(str(int(value)) for value in ids) + "}"
+
+    def __eq__(self, other):
+        return isinstance(other, IdArray) and other.literal == self.literal
+
+    def __hash__(self):
+        return hash(self.literal)
+
+
 @models.BigAutoField.register_lookup
 class AnyOf(models.Lookup):
-    """``pk__any_of=[...]`` (PostgreSQL): ``= ANY(%s::bigint[])`` with the list as one
-    array literal. A search's tens of thousands of ids then cost one parameter, not
-    one placeholder each; and one string, since psycopg2 adapting a list of 35,000
-    ints element by element took longer than the query (40 of 80 ms)."""
+    """``pk__any_of=IdArray(...)`` (PostgreSQL): ``= ANY(%s::bigint[])``."""
 
     lookup_name = "any_of"
     prepare_rhs = False
 
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
-        literal = "{" + ",".join(str(int(value)) for value in self.rhs) + "}"
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, literal]
+        ids = self.rhs if isinstance(self.rhs, IdArray) else IdArray(self.rhs)
+        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids.literal]
 
 
 class DefectorQuerySet(models.QuerySet):
@@ -50,17 +67,16 @@ class DefectorQuerySet(models.QuerySet):
 
         return self.filter(pk__in=Quote.objects.filter(tags__narrative__code__in=list(codes)).values("defector_id"))
 
-    def search(self, text: str, *, matches: dict | None = None, request=None):
+    def search(self, text: str, *, request=None):
         """Defectors for whom every word of ``text`` starts a word of their name as
         published or of one of their quotes or translations (never identity fields),
         after testimony.search.normalise_text on both sides.
 
         On PostgreSQL the GIN-indexed documents give the matching ids in one query,
-        kept in ``matches`` (one dict per request) so that the page, its count and
-        every facet reuse them rather than search again, and in the cache until the
-        data changes (testimony/generation.py); results are ranked by how
-        well the name matches, computed on the row. On SQLite the same match over
-        normalised copies, ordered as usual.
+        kept under the data generation and on the request (generation.kept) so that
+        the page, its count and every facet reuse them rather than search again;
+        results are ranked by how well the name matches, computed on the row. On
+        SQLite the same match over normalised copies, ordered as usual.
         """
         from .generation import kept
         from .search import prefix_tsquery, search_words
@@ -76,26 +92,20 @@ class DefectorQuerySet(models.QuerySet):
                 for _ in words
             )
             params = [value for word in words for value in (prefix_tsquery([word]),) * 2]
-            matches = {} if matches is None else matches
-            if tuple(words) not in matches:
 
-                def matching_ids():
-                    with connection.cursor() as cursor:
-                        cursor.execute(per_word, params)
-                        return [row[0] for row in cursor.fetchall()]
+            def matching_ids():
+                with connection.cursor() as cursor:
+                    cursor.execute(per_word, params)
+                    return IdArray(row[0] for row in cursor.fetchall())
 
-                # Every record's ids (visibility is applied after), kept until the data changes.
-                matches[tuple(words)] = kept("search:" + " ".join(words), matching_ids, request=request)
+            # Every record's ids (visibility is applied after).
+            ids = kept("search:" + " ".join(words), matching_ids, request=request)
             rank = RawSQL(
                 f"ts_rank({self.model._meta.db_table}.name_document, to_tsquery('simple', %s))",
                 [prefix_tsquery(words, operator="|")],
                 output_field=models.FloatField(),
             )
-            return (
-                self.filter(pk__any_of=matches[tuple(words)])
-                .alias(search_rank=rank)
-                .order_by("-search_rank", "case_id")
-            )
+            return self.filter(pk__any_of=ids).alias(search_rank=rank).order_by("-search_rank", "case_id")
         from .models import Quote
 
         matches = Q()

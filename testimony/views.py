@@ -26,6 +26,7 @@ from .active_filters import active_filters
 from .duplicates import merged_into, possible_duplicates
 from .filters import DefectorFilterSet
 from .forms import ExistingDefectorForm, NewDefectorForm, NewSourceForm, QuoteFormSet, SourceChoiceForm
+from .generation import CountedPaginator
 from .kept_pages import KeptPageMixin
 from .longform import stream_csv
 from .models import Defector, Outlet, Quote, Source
@@ -114,9 +115,12 @@ class DefectorListView(BrowseRequiredMixin, KeptPageMixin, FilterView):
     def get_paginator(self, queryset, per_page, **kwargs):
         # The page's rows read by id from the visible defectors (the ids came from them).
         rows = lambda ids: self.get_queryset().filter(pk__in=ids)  # noqa: E731
-        return selectors.counted_paginator(
-            queryset, per_page, name="defector_list", request=self.request, rows=rows, **kwargs
-        )
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            return CountedPaginator(queryset, per_page, count=lambda: 0, rows=rows, **kwargs)  # no rows to count
+        # Counted with the facets, in the scan that counts the facets no filter narrows.
+        user, query = self.request.user, self.request.GET
+        count = lambda: selectors.defector_set_count(query, user=user, request=self.request)  # noqa: E731
+        return CountedPaginator(queryset, per_page, count=count, rows=rows, **kwargs)
 
     def paginate_queryset(self, queryset, page_size):
         """Like Django's, but a page out of range shows the last page (and a bad

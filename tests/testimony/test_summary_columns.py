@@ -89,6 +89,7 @@ PARAMS = [
     "narrative=brutality",
     "outlet=Synthetic Outlet 3&country=SY",
     "provenance=synthetic&narrative=infighting&sex=male",
+    "sex=male&country=SY&provenance=synthetic&narrative=infighting&outlet=Synthetic Outlet 3",  # none shared
 ]
 
 
@@ -103,3 +104,5 @@ def test_facets_from_the_arrays_equal_the_facets_through_the_joins(db, params, a
     assert counts["narrative"] == joined["narrative"]
     assert counts["outlet"] == joined["outlet"]
     assert sum(counts["narrative"].values()) > 0
+    # The page's count, counted in the same scan (or added up from its groups on SQLite).
+    assert counts["defectors"] == selectors._selected(data, user=admin_user).count()
