@@ -243,11 +243,9 @@ class DefectorExportView(BrowseRequiredMixin, View):
 
 class DefectorDetailView(BrowseRequiredMixin, DetailView):
     template_name = "testimony/defector_detail.html"
-    slug_field = "case_id"
-    slug_url_kwarg = "case_id"
 
-    def get_queryset(self):
-        return selectors.defector_detail_queryset(user=self.request.user)
+    def get_object(self, queryset=None):
+        return selectors.defector_detail(self.kwargs["case_id"], user=self.request.user)
 
     def get(self, request, *args, **kwargs):
         try:

@@ -476,6 +476,23 @@ def test_published_record_has_no_provenance_notice(client, dataset):
     assert 'id="provenance-notice"' not in client.get("/defectors/A-01/").content.decode()
 
 
+def test_detail_shows_each_quotes_narratives_once_in_codebook_order(client, db, django_user_model):
+    quote = QuoteFactory(text="Two coders agreed.")
+    other = QuoteFactory(defector=quote.defector, source=quote.source, text="Nobody coded this yet.")
+    quote.defector.sources.add(quote.source)
+    first, second = (django_user_model.objects.create(username=name) for name in ("coder-a", "coder-b"))
+    brutality, infighting = (Narrative.objects.get(code=code) for code in ("brutality", "infighting"))
+    TagFactory(quote=quote, narrative=brutality, coder=first)
+    TagFactory(quote=quote, narrative=brutality, coder=second)
+    TagFactory(quote=quote, narrative=infighting, coder=first)
+    tree = html.fromstring(client.get(quote.defector.get_absolute_url()).content)
+    coded, uncoded = tree.xpath('//article[@class="quote"]')
+    badges = [(a.text_content(), a.get("href")) for a in coded.xpath('.//a[contains(@class, "badge")]')]
+    order = sorted([infighting, brutality], key=lambda n: (n.display_order, n.code))
+    assert badges == [(n.name, n.get_absolute_url()) for n in order]
+    assert "Not coded yet." in uncoded.text_content() and other.text in uncoded.text_content()
+
+
 def test_detail_page_query_count(client, dataset, django_assert_num_queries):
     # the defector, its sources with outlets, its quotes with sources, their tags with narratives
     with django_assert_num_queries(4):
