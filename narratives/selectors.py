@@ -1,6 +1,6 @@
 """Reads behind the codebook pages."""
 
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 
 from accounts.access import can_view_restricted
 from testimony.generation import cached_count
@@ -35,10 +35,6 @@ def narrative_quotes(*, narrative: Narrative, defectors):
     quotes = Quote.objects.filter(pk__in=Tag.objects.filter(narrative=narrative).values("quote_id"))
     if defectors.query.where:  # every defector needs no join with them
         quotes = quotes.filter(defector__in=defectors.order_by().values("pk"))
-    return (
-        quotes.select_related("defector", "source__outlet")
-        .prefetch_related(
-            Prefetch("tags", queryset=Tag.objects.select_related("narrative").order_by("narrative__display_order"))
-        )
-        .order_by("defector__case_id", "source__published_on", "pk")
-    )
+    # Each page's narrative badges: testimony.selectors.attach_quote_badges.
+    quotes = quotes.select_related("defector", "source__outlet")
+    return quotes.order_by("defector__case_id", "source__published_on", "pk")

@@ -49,6 +49,7 @@ class NarrativeDetailView(BrowseRequiredMixin, KeptPageMixin, ListView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
+        testimony_selectors.attach_quote_badges(context["quotes"])
         query = self.request.GET.copy()
         query.pop("page", None)
         errors = self.filterset.errors if self.filterset.is_bound else {}
