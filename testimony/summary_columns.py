@@ -16,6 +16,12 @@ import of 250,000 tags costs one UPDATE, not 250,000. They are not model
 fields: Django never writes them, and SQLite (small, embedded) keeps the
 joins. ``tests/testimony/test_summary_columns.py`` checks that no write path
 leaves them different from the joins.
+
+The bulk importer (imports/setwise.py) writes a new defector's arrays with its
+row and its links, quotes and tags in one statement, so the triggers find them
+right and rewrite nothing: a row rewritten once per statement leaves its old
+versions behind, and an import of 100,000 defectors left the table 2.8 times
+the size of its rows, which every scan of it then read.
 """
 
 # Each defector's summaries computed through the joins, one defector at a time: what the

@@ -46,7 +46,16 @@ from .rows import parsed_rows, source_key
 from .setwise import SetWriter, unchanged_cases
 from .staging import COPY_CHUNK, DEFECTOR_STAGE, SOURCE_STAGE, STAGE_COLUMNS, STAGE_NAMES, Stager, Stream
 
-TEMPORARY_TABLES = ("imp_stage", "imp_case", "imp_source", "imp_src", "imp_unchanged", "imp_new", "imp_quote")
+TEMPORARY_TABLES = (
+    "imp_stage",
+    "imp_case",
+    "imp_source",
+    "imp_src",
+    "imp_unchanged",
+    "imp_new",
+    "imp_summary",
+    "imp_quote",
+)
 
 
 def available() -> bool:

@@ -13,6 +13,7 @@ from django.apps import apps
 from django.db import connection
 
 from narratives.models import Narrative, Tag
+from testimony import summary_columns
 from testimony.imports import postgres, setwise, staging
 from testimony.imports.columns import COLUMNS, CONTRACT_COLUMNS
 from testimony.imports.service import defector_import
@@ -225,3 +226,33 @@ def test_imported_tags_record_the_codebook_version_they_were_read_under(postgres
     defector_import(rows=to_csv(rows), writer=writer)
 
     assert set(Tag.objects.values_list("codebook_version", flat=True)) == {version.pk}
+
+
+def test_new_defectors_are_written_once_with_their_narratives_and_outlets(postgresql):
+    """Their kept narrative and outlet ids go in with the row (setwise.SUMMARIES), and their
+    links, quotes and tags in one statement, whose triggers then find nothing to rewrite: a
+    row rewritten twice per defector left the table 2.8 times its rows' size."""
+    rows = [
+        row(),
+        row(narratives="brutality;infighting", quote="Second quote."),
+        row(outlet="Al Jazeera", source_url="https://aj.example.org/1", narratives=""),
+        row(case_id="T-2", narratives=""),
+        row(case_id="T-3", quote="", quote_language="", narratives=""),
+    ]
+
+    def written():  # this transaction's row writes to the table (the test's transaction holds the import's)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT n_tup_ins, n_tup_upd FROM pg_stat_xact_user_tables WHERE relname = 'testimony_defector'"
+            )
+            return cursor.fetchone()
+
+    before = written()
+    result = defector_import(rows=to_csv(rows))
+    assert result.ok, result.errors
+    after = written()
+    assert (after[0] - before[0], after[1] - before[1]) == (3, 0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT case_id, cardinality(narrative_ids), cardinality(outlet_ids) FROM testimony_defector")
+        assert sorted(cursor.fetchall()) == [("T-1", 2, 2), ("T-2", 0, 1), ("T-3", 0, 1)]
+    assert not summary_columns.drifted(connection)
