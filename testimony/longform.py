@@ -22,6 +22,7 @@ narrative codes (``export_defectors --format json``).
 import csv
 import json
 import operator
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
@@ -42,6 +43,7 @@ from .imports.columns import (
 )
 from .imports.memberships import SEPARATOR, STUDIES
 from .models import Defector, Quote
+from .querysets import IdArray
 
 # The columns an export writes: the column table's, then the case lists (memberships.py).
 HEADER = [*COLUMNS, STUDIES]
@@ -111,39 +113,58 @@ def _source_order(source: dict) -> tuple:
 def chunks(defectors) -> Iterator[list[dict]]:
     """The defectors of the queryset in its order, CHUNK at a time, each a dict of
     its values with ``quotes`` (in id order, each with its ``source`` and narrative
-    ``codes``) and ``sources`` (id -> source values, every source it is linked to)."""
+    ``codes``) and ``sources`` (id -> source values, every source it is linked to).
+
+    Five narrow queries a chunk, by id arrays (querysets.IdArray): the links, the
+    quotes, the sources they name (each once, with its outlet), the tags and the case
+    lists. Joining each quote and each link to its source and outlet read and built a
+    source's values once per quote and per link (about 13,700 rows/s in all against
+    21,000 so)."""
+    from narratives.models import Narrative
+
+    from .models import Source
+
+    codebook = Narrative.objects.order_by("display_order", "code").values_list("pk", "code")
+    code_of, codebook_order = {}, {}
+    for position, (pk, code) in enumerate(codebook):
+        code_of[pk], codebook_order[pk] = code, position
     rows = defectors.values("pk", *DEFECTOR_KEYS).iterator(chunk_size=CHUNK)
     while chunk := list(islice(rows, CHUNK)):
         by_pk = {}
         for defector in chunk:
-            defector["quotes"], defector["sources"] = [], {}
+            defector["quotes"], defector["sources"], defector[STUDIES] = [], {}, []
             by_pk[defector["pk"]] = defector
+        ids = IdArray(by_pk)
+        links = Defector.sources.through.objects.filter(defector_id__any_of=ids)
+        linked = list(links.values_list("defector_id", "source_id"))
         quotes = {}
         for quote in (
-            Quote.objects.filter(defector_id__in=by_pk)
+            Quote.objects.filter(defector_id__any_of=ids)
             .order_by("id")
-            .values("id", "defector_id", "source_id", *QUOTE_KEYS, *("source__" + key for key in SOURCE_KEYS))
+            .values("id", "defector_id", "source_id", *QUOTE_KEYS)
         ):
-            quote["source"] = _source_values(quote, "source__")
             quote["codes"] = []
             quotes[quote["id"]] = quote
             by_pk[quote["defector_id"]]["quotes"].append(quote)
-        for quote_id, code in (
-            Tag.objects.filter(quote__defector_id__in=by_pk)
-            .order_by("narrative__display_order", "narrative__code")
-            .values_list("quote_id", "narrative__code")
-        ):
-            quotes[quote_id]["codes"].append(code)
-        for link in Defector.sources.through.objects.filter(defector_id__in=by_pk).values(
-            "defector_id", "source_id", *("source__" + key for key in SOURCE_KEYS)
-        ):
-            by_pk[link["defector_id"]]["sources"][link["source_id"]] = _source_values(link, "source__")
-        for defector in chunk:
-            defector[STUDIES] = []
+        named = {source_id for _, source_id in linked} | {quote["source_id"] for quote in quotes.values()}
+        sources = {
+            source["id"]: source
+            for source in Source.objects.filter(pk__any_of=IdArray(named)).values("id", *SOURCE_KEYS)
+        }
+        for defector_id, source_id in linked:
+            by_pk[defector_id]["sources"][source_id] = sources[source_id]
+        for quote in quotes.values():
+            quote["source"] = sources[quote["source_id"]]
+        tags = Tag.objects.filter(quote_id__any_of=IdArray(quotes)).values_list("quote_id", "narrative_id")
+        narratives = defaultdict(set)
+        for quote_id, narrative_id in tags:
+            narratives[quote_id].add(narrative_id)
+        for quote_id, chosen in narratives.items():
+            quotes[quote_id]["codes"] = [code_of[pk] for pk in sorted(chosen, key=codebook_order.__getitem__)]
         for defector_id, code in (
             # The case lists live in reports, which imports testimony: reached through the relation.
             Defector._meta.get_field("study_memberships")
-            .related_model.objects.filter(defector_id__in=by_pk)
+            .related_model.objects.filter(defector_id__any_of=ids)
             .order_by("study__code")
             .values_list("defector_id", "study__code")
         ):

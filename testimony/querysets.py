@@ -5,6 +5,7 @@ Every surface (HTML pages, exports, API, report drill-downs, admin) asks
 that decides it.
 """
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection, models
 from django.db.models import Count, Exists, F, Func, OuterRef, Q, Subquery
 from django.db.models.expressions import RawSQL
@@ -32,10 +33,15 @@ class IdArray:
     def __hash__(self):
         return hash(self.literal)
 
+    def ids(self) -> list[int]:
+        return [int(value) for value in self.literal[1:-1].split(",") if value]
 
+
+@models.ForeignKey.register_lookup
 @models.BigAutoField.register_lookup
 class AnyOf(models.Lookup):
-    """``pk__any_of=IdArray(...)`` (PostgreSQL): ``= ANY(%s::bigint[])``."""
+    """``pk__any_of=IdArray(...)``, also on a foreign key: on PostgreSQL
+    ``= ANY(%s::bigint[])``, one parameter; elsewhere ``IN`` with one each."""
 
     lookup_name = "any_of"
     prepare_rhs = False
@@ -43,7 +49,13 @@ class AnyOf(models.Lookup):
     def as_sql(self, compiler, connection):
         lhs, lhs_params = self.process_lhs(compiler, connection)
         ids = self.rhs if isinstance(self.rhs, IdArray) else IdArray(self.rhs)
-        return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids.literal]
+        if connection.vendor == "postgresql":
+            # Valid SQL even when empty: callers compile it into SQL of their own (facets, the report).
+            return f"{lhs} = ANY(%s::bigint[])", [*lhs_params, ids.literal]
+        values = ids.ids()
+        if not values:
+            raise EmptyResultSet  # as Django's own IN does
+        return f"{lhs} IN ({', '.join(['%s'] * len(values))})", [*lhs_params, *values]
 
 
 class DefectorQuerySet(models.QuerySet):

@@ -40,12 +40,12 @@ def test_one_row_per_quote_plus_unquoted_sources_and_bare_defectors(django_asser
     assert rows[0]["quote_language"] == "ar"
 
 
-def test_the_export_reads_four_queries_per_chunk_of_defectors_whatever_their_quotes(
+def test_the_export_reads_five_queries_per_chunk_of_defectors_whatever_their_quotes(
     django_assert_num_queries, monkeypatch
 ):
-    """Set-based reads: the defectors' query, then per chunk one for the quotes
-    (with sources and outlets), one for their tags, one for the other sources,
-    one for their case lists (the studies column)."""
+    """Set-based reads: the codebook and the defectors' query, then per chunk one each
+    for the source links, the quotes, the sources they name (with outlets), the quotes'
+    tags and the case lists (the studies column)."""
     monkeypatch.setattr("testimony.longform.CHUNK", 2)
     for number in range(5):
         defector = DefectorFactory(case_id=f"C-{number}")
@@ -53,7 +53,7 @@ def test_the_export_reads_four_queries_per_chunk_of_defectors_whatever_their_quo
             quote = QuoteFactory(defector=defector)
             TagFactory(quote=quote, narrative=Narrative.objects.get(code="brutality"))
             defector.sources.add(quote.source)
-    with django_assert_num_queries(1 + 3 * 4):  # 5 defectors in chunks of 2: three chunks
+    with django_assert_num_queries(2 + 3 * 5):  # 5 defectors in chunks of 2: three chunks
         rows = export(Defector.objects.order_by("case_id"))
     assert len(rows) == 1 + 1 + 2 + 3 + 4
     assert {row["narratives"] for row in rows if row["quote"]} == {"brutality"}
