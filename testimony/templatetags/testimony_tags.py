@@ -1,6 +1,8 @@
 """Template helpers for the defector pages."""
 
 from django import template
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import mark_safe
 
 from testimony.languages import language_name as name_of_language
 
@@ -35,3 +37,45 @@ def language_name(code):
     """A source's or quote's language by name: ``get_language_display`` walks all 184
     choices on every call, which a detail page with many quotes pays for each."""
     return name_of_language(code)
+
+
+# The defector list's rows, written in Python rather than by a {% for %} over fifty rows of
+# twenty variables: 4.4 ms of a 22 ms page in the template engine, 2.7 here (Django's admin
+# writes its changelist rows the same way, admin_list.items_for_result). format_html escapes
+# every value as a template would. The rows read what defector_page_extras attached.
+PROVENANCE_MARK = '<br><span class="badge provenance provenance-{}" title="{}">{}</span>'
+RESTRICTED_MARK = mark_safe('<br><span class="badge restricted-badge">restricted</span>')
+NO_COUNTRY = mark_safe('<span class="count">not given</span>')
+DEFECTOR_ROW = (
+    '<tr><td><a href="{}">{}</a>{}{}</td><td>{}</td><td>{}</td><td>{}</td><td class="date">{}</td>'
+    '<td>{}</td><td>{}</td><td class="num">{}</td></tr>'
+)
+
+
+@register.simple_tag
+def defector_rows(defectors):
+    return format_html_join("\n", "{}", ((_defector_row(defector),) for defector in defectors))
+
+
+def _defector_row(defector):
+    provenance = defector.provenance
+    return format_html(
+        DEFECTOR_ROW,
+        defector.get_absolute_url(),
+        defector.case_id,
+        ""
+        if provenance == "published"
+        else format_html(PROVENANCE_MARK, provenance, defector.get_provenance_display(), provenance),
+        RESTRICTED_MARK if defector.visibility == "restricted" else "",
+        defector.name,
+        defector.get_sex_display(),
+        defector.country_name or NO_COUNTRY,
+        partial_date(defector.reported_on, defector.reported_precision),
+        ", ".join(defector.outlet_names),
+        format_html_join(
+            "",
+            '<a class="badge narrative-{}" href="{}">{}</a>',
+            ((badge["code"], badge["url"], badge["name"]) for badge in defector.narrative_badges),
+        ),
+        defector.quote_count,
+    )

@@ -270,6 +270,23 @@ def test_the_page_count_is_the_number_of_rows_listed(client, dataset, query):
     assert response.context["paginator"].count == len(listed(response)) > 0
 
 
+def test_list_rows_escape_what_the_press_printed(client, db):
+    """The rows are written by a template tag (testimony_tags.defector_rows), not the template
+    engine: a name, outlet or narrative is escaped there as a template would."""
+    defector = DefectorFactory(case_id="X-1", name='Abu <script>alert("x")</script> & Co', provenance="synthetic")
+    quote = QuoteFactory(defector=defector, source=SourceFactory(outlet=OutletFactory(name="<b>Outlet</b>")))
+    defector.sources.add(quote.source)
+    TagFactory(quote=quote)
+    body = client.get(LIST).content.decode()
+    assert "<script>alert" not in body and "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Co" in body
+    assert "<b>Outlet</b>" not in body and "&lt;b&gt;Outlet&lt;/b&gt;" in body
+    row = html.fromstring(body).xpath('//table[@id="defectors"]/tbody/tr')[0]
+    cells = [cell.text_content().strip() for cell in row.xpath("td")]
+    assert cells[0].startswith("X-1") and "synthetic" in cells[0]
+    assert cells[1] == 'Abu <script>alert("x")</script> & Co' and cells[5] == "<b>Outlet</b>"
+    assert row.xpath('td[7]/a[contains(@class, "narrative-infighting")]') and cells[7] == "1"
+
+
 def test_facets_never_count_hidden_restricted_records(client, analyst, custodian, dataset):
     client.force_login(analyst)
     assert facet_counts(client.get(f"{LIST}?sex=female"), "sex")["female"] == 2
