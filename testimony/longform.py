@@ -26,7 +26,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from itertools import islice
 
-from narratives.models import Tag
+from narratives.models import Narrative, Tag
 
 from .imports.cells import protect_formula
 from .imports.columns import (
@@ -42,7 +42,7 @@ from .imports.columns import (
     format_partial_date,
 )
 from .imports.memberships import SEPARATOR, STUDIES
-from .models import Defector, Quote
+from .models import Defector, Quote, Source
 from .querysets import IdArray
 
 # The columns an export writes: the column table's, then the case lists (memberships.py).
@@ -120,10 +120,6 @@ def chunks(defectors) -> Iterator[list[dict]]:
     lists. Joining each quote and each link to its source and outlet read and built a
     source's values once per quote and per link (about 13,700 rows/s in all against
     21,000 so)."""
-    from narratives.models import Narrative
-
-    from .models import Source
-
     codebook = Narrative.objects.order_by("display_order", "code").values_list("pk", "code")
     code_of, codebook_order = {}, {}
     for position, (pk, code) in enumerate(codebook):

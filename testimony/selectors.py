@@ -26,7 +26,7 @@ from narratives.models import Narrative, Tag
 
 from .filters import DefectorFilterSet
 from .generation import CountedPaginator, cached_count
-from .models import Defector, Source
+from .models import Defector, Quote, Source
 
 # The facets of the list page, in the order of the side panel: the query
 # parameter each one narrows, and its label.
@@ -353,6 +353,18 @@ def country_name(code: str) -> str:
     return _country_name(code, translation.get_language()) if code else ""
 
 
+def _narratives_by(key: str, ids, *fields):
+    """Rows of ``key`` and the narrative ``fields`` of every narrative the tags under
+    ``ids`` carry, each once per key, in codebook order: one query for a page's
+    defectors (``quote__defector_id``) or quotes (``quote_id``)."""
+    return (
+        Tag.objects.filter(**{f"{key}__in": ids})
+        .values_list(key, *fields)
+        .distinct()
+        .order_by(key, "narrative__display_order", "narrative__code")
+    )
+
+
 def defector_page_extras(defectors) -> None:
     """Attach ``narrative_badges``, ``outlet_names`` and ``country_name`` to the defectors of one page,
     in two queries whatever the page size. A prefetch would load every quote and
@@ -360,16 +372,8 @@ def defector_page_extras(defectors) -> None:
     defectors = list(defectors)
     ids = [d.pk for d in defectors]
     badges = defaultdict(list)
-    tag_rows = (
-        Tag.objects.filter(quote__defector_id__in=ids)
-        .values("quote__defector_id", "narrative__code", "narrative__name", "narrative__colour")
-        .distinct()
-        .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
-    )
-    for row in tag_rows:
-        badges[row["quote__defector_id"]].append(
-            _badge(row["narrative__code"], row["narrative__name"], row["narrative__colour"])
-        )
+    for defector_id, *narrative in _narratives_by("quote__defector_id", ids, *BADGE_FIELDS):
+        badges[defector_id].append(_badge(*narrative))
     outlets = defaultdict(list)
     outlet_rows = (
         Source.defectors.through.objects.filter(defector_id__in=ids)
@@ -385,6 +389,9 @@ def defector_page_extras(defectors) -> None:
         defector.country_name = country_name(defector.__dict__["country"])  # the code, not a Country built per access
 
 
+BADGE_FIELDS = ("narrative__code", "narrative__name", "narrative__colour")
+
+
 def _badge(code, name, colour):
     return {"code": code, "name": name, "colour": colour, "url": record_url("narratives:narrative-detail", code)}
 
@@ -396,14 +403,8 @@ def attach_quote_badges(quotes) -> None:
     a code and a name."""
     quotes = list(quotes)
     badges = defaultdict(list)
-    rows = (
-        Tag.objects.filter(quote__in=[quote.pk for quote in quotes])
-        .values_list("quote_id", "narrative__code", "narrative__name", "narrative__colour")
-        .distinct()
-        .order_by("quote_id", "narrative__display_order", "narrative__code")
-    )
-    for quote_id, code, name, colour in rows:
-        badges[quote_id].append(_badge(code, name, colour))
+    for quote_id, *narrative in _narratives_by("quote_id", [quote.pk for quote in quotes], *BADGE_FIELDS):
+        badges[quote_id].append(_badge(*narrative))
     for quote in quotes:
         quote.narrative_badges = badges[quote.pk]
 
@@ -415,8 +416,6 @@ def defector_detail(case_id: str, *, user) -> Defector:
     their tags with narratives) the page took 8.2 ms in process at 100,000 defectors,
     mostly in Django's prefetch machinery; 6.8 ms with these. It is the page most asked
     and, one of 100,000, never asked twice between writes, so never kept."""
-    from .models import Quote
-
     defector = get_object_or_404(Defector.objects.visible_to(user), case_id=case_id)
     defector.source_list = list(
         Source.objects.filter(defectors=defector).select_related("outlet").order_by("published_on", "pk")
@@ -431,14 +430,13 @@ def defector_totals(*, user, request=None) -> int:
     return cached_count("defectors", user=user, request=request, compute=Defector.objects.visible_to(user).count)
 
 
-def counted_paginator(queryset, per_page, *, name: str, request, rows=None, **kwargs) -> CountedPaginator:
+def counted_paginator(queryset, per_page, *, name: str, request, **kwargs) -> CountedPaginator:
     """A paginator over the filtered set of ``request.GET`` whose count is kept under
-    the data generation like the facets (``name`` tells the page's sets apart); with
-    ``rows``, a page's rows are read by id (CountedPaginator.page)."""
+    the data generation like the facets (``name`` tells the page's sets apart)."""
     count = lambda: cached_count(  # noqa: E731
         name, user=request.user, params=filter_params(request.GET), request=request, compute=queryset.count
     )
-    return CountedPaginator(queryset, per_page, count=count, rows=rows, **kwargs)
+    return CountedPaginator(queryset, per_page, count=count, **kwargs)
 
 
 def filter_params(data):
@@ -452,13 +450,7 @@ def attach_narrative_codes(defectors) -> None:
     carry, in codebook order) to the defectors of one API page, in one query."""
     defectors = list(defectors)
     codes = defaultdict(list)
-    rows = (
-        Tag.objects.filter(quote__defector_id__in=[d.pk for d in defectors])
-        .values_list("quote__defector_id", "narrative__code")
-        .distinct()
-        .order_by("quote__defector_id", "narrative__display_order", "narrative__code")
-    )
-    for defector_id, code in rows:
+    for defector_id, code in _narratives_by("quote__defector_id", [d.pk for d in defectors], "narrative__code"):
         codes[defector_id].append(code)
     for defector in defectors:
         defector.narrative_codes = codes[defector.pk]

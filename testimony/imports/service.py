@@ -142,8 +142,8 @@ def analyze_filled_tables() -> None:
 
     On PostgreSQL outside a transaction it is ``VACUUM (ANALYZE)``: the vacuum also
     marks the new pages all-visible, which index-only scans need (the search's id
-    lookups, the list's ids), and clears the row versions the summary triggers
-    left (each defector an import touches is rewritten once with its ids). It
+    lookups, the list's ids), and clears the row versions left where a defector was
+    rewritten (updated cases; on the portable path, by the summary triggers). It
     reads only the pages not yet marked, so its cost follows what the import wrote."""
     quote = connection.ops.quote_name
     tables = ", ".join(quote(table) for table in filled_tables())

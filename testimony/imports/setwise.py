@@ -148,7 +148,7 @@ class SetWriter:
             self.new_defectors()
         with self.result.phase("defector sources, quotes, tags + history"):
             self.new_quotes_table()
-            self.execute(f"WITH {self.new_links()}, {self.new_quotes()}, {self.new_tags()} SELECT 1", self.defaults)
+            self.execute(f"WITH {self.new_links()}, {self.new_quotes()}, {self.new_tags()} SELECT 1", self.tag_defaults)
 
     # A new defector's row is written with the narrative and outlet ids its sources, quotes
     # and tags give it (testimony/summary_columns.py), and those are written together in one
@@ -248,7 +248,7 @@ class SetWriter:
         )
 
     @property
-    def defaults(self) -> dict:
+    def tag_defaults(self) -> dict:
         """The tags' defaults, as parameters named tag_<column>."""
         tag_defaults = _defaults(Tag, {"quote", "narrative"})
         # Imported tags are read under today's codebook, like typed ones (narratives.services.quote_tag).
